@@ -1,0 +1,39 @@
+"""What a handler receives and may return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.auth import Authenticator, Principal
+from sandbox.store import Store
+
+
+@dataclass(slots=True)
+class Reply:
+    """A handler result that needs more than `{data, errors: null, warnings: null}` with 200."""
+
+    body: dict[str, Any]
+    status: int = 200
+
+
+@dataclass(slots=True)
+class Context:
+    store: Store
+    auth: Authenticator
+    principal: Principal | None
+    path: dict[str, Any]
+    query: dict[str, Any]
+    headers: dict[str, Any]
+    body: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def org_id(self) -> int:
+        assert self.principal is not None, "secured operations always carry a principal"
+        return self.principal.org_id
+
+    @property
+    def till_id(self) -> int:
+        assert self.principal is not None, "secured operations always carry a principal"
+        return self.principal.till_id
