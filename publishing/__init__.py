@@ -1,0 +1,1 @@
+"""Publishing the spec: the offline HTML reference, the bundles, the breaking-change gate."""

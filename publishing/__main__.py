@@ -1,0 +1,5 @@
+import sys
+
+from publishing.cli import main
+
+sys.exit(main())
