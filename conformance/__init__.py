@@ -1,0 +1,1 @@
+"""Conformance fuzzing of any Target group controller API server against the spec (schemathesis)."""

@@ -1,0 +1,199 @@
+"""Schemathesis hooks for the Capillary spec: credentials as auth providers, plus project checks.
+
+Loaded by `conformance/schemathesis.toml` (`hooks = "conformance.hooks"`) inside the `st run`
+subprocess, and imported directly by the in-process lane. Importing it registers global hooks and
+checks, so everything here stays inert for schemas it was not asked to handle: a schema is
+"activated" only when the runner sets CAP_CONFORMANCE=1 or a caller runs `activate(schema, ...)`.
+That keeps other schemathesis users in the same pytest process (the sandbox's own tests) unaffected.
+
+Auth goes through schemathesis's auth-provider API rather than fixed headers, because
+`ignored_auth` can only strip and replace credentials it knows were applied by a provider.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import schemathesis
+from schemathesis.auths import CachingAuthProvider
+from schemathesis.wfc.escalation import EscalatingAuthProvider
+
+from conformance.credentials import (
+    BASIC_HEADER,
+    TOKEN_HEADER,
+    CredentialsError,
+    Identity,
+    basic_header,
+    from_env,
+)
+
+if TYPE_CHECKING:
+    from schemathesis.auths import AuthContext
+    from schemathesis.schemas import BaseSchema
+
+    from conformance._typing import AnyAuthProvider, AnyCase, AnyOperation
+
+ACTIVATE_ENV = "CAP_CONFORMANCE"
+READ_ONLY_ENV = "CAP_READ_ONLY"
+TOKEN_OPERATION_ID = "generateOauthToken"
+# Refresh a token once this share of its lifetime has passed, so no request goes out with a token
+# about to expire mid-flight; a 401 still triggers a refresh (schemathesis's `retry_on`).
+TOKEN_REFRESH_FRACTION = 0.8
+# Requests that cannot change server state: the only ones read-only mode may send.
+SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
+
+# Schemas this module handles, keyed by id(); the value keeps the schema alive so ids stay unique.
+_ACTIVE: dict[int, BaseSchema] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def is_active(schema: BaseSchema) -> bool:
+    return id(schema) in _ACTIVE
+
+
+def requires_auth(operation: AnyOperation) -> bool:
+    """Whether the spec asks for credentials on this operation (`security: []` means no)."""
+    return any(True for _ in operation.security.iter_parameters())
+
+
+# --- auth ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Token:
+    """A token that the provider refreshes in place, so the cached object stays valid."""
+
+    value: str
+    refresh_at: float
+
+
+class TokenError(RuntimeError):
+    """The token endpoint did not hand out a token."""
+
+
+def fetch_token(operation: AnyOperation, key: str, secret: str) -> tuple[str, int]:
+    """Call the spec's token operation through schemathesis's transport (HTTP or ASGI app)."""
+    token_op: AnyOperation = operation.schema.find_operation_by_id(TOKEN_OPERATION_ID)
+    case = token_op.Case(body={"key": key, "secret": secret}, media_type="application/json")
+    config = operation.schema.config
+    kwargs: dict[str, Any] = {"verify": config.tls_verify_for(operation=token_op)}
+    timeout = config.request_timeout_for(operation=token_op)
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    response = case.call(**kwargs)
+    if response.status_code != 200:
+        raise TokenError(
+            f"POST {token_op.path} answered {response.status_code}: {response.text[:200]}"
+        )
+    data = response.json().get("data") or {}
+    token, ttl = data.get("accessToken"), data.get("ttlSeconds")
+    if not isinstance(token, str) or not token or not isinstance(ttl, int):
+        raise TokenError(f"POST {token_op.path} returned no accessToken/ttlSeconds")
+    return token, ttl
+
+
+class CapillaryAuth:
+    """Applies one identity's credentials: Capillary Basic (md5 rule) or an OAuth token header."""
+
+    def __init__(
+        self,
+        identity: Identity,
+        fetch: Callable[[AnyOperation, str, str], tuple[str, int]] = fetch_token,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.identity = identity
+        self._fetch = fetch
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def _new_token(self, operation: AnyOperation) -> _Token:
+        value, ttl = self._fetch(operation, self.identity.key, self.identity.secret)
+        return _Token(value, self._clock() + max(ttl, 1) * TOKEN_REFRESH_FRACTION)
+
+    def get(self, case: AnyCase, context: AuthContext) -> str | _Token:
+        if self.identity.scheme == "basic":
+            return basic_header(self.identity.username, self.identity.password)
+        return self._new_token(context.operation)
+
+    def set(self, case: AnyCase, data: str | _Token, context: AuthContext) -> None:
+        # The caching wrapper hands the same data to every operation; public ones get none of it.
+        if not requires_auth(context.operation):
+            return
+        if isinstance(data, str):
+            case.headers[BASIC_HEADER] = data
+            return
+        with self._lock:
+            if self._clock() >= data.refresh_at:
+                fresh = self._new_token(context.operation)
+                data.value, data.refresh_at = fresh.value, fresh.refresh_at
+            case.headers[TOKEN_HEADER] = data.value
+
+
+def build_provider(identity: Identity) -> AnyAuthProvider:
+    provider = CapillaryAuth(identity)
+    # Basic credentials never go stale, so a 401 is the server's verdict and must not be retried.
+    retry_on = [401] if identity.scheme == "oauth" else []
+    # Token lifetime is handled by CapillaryAuth itself; the cache only has to drop it on a 401.
+    return CachingAuthProvider(provider, refresh_interval=10**9, retry_on=retry_on)
+
+
+def activate(
+    schema: BaseSchema, primary: Identity, peer: Identity | None = None, read_only: bool = False
+) -> None:
+    """Handle this schema: apply credentials, enable the project checks, guard read-only mode."""
+    providers = [build_provider(primary)]
+    if peer is None:
+        schema.auth.providers.append(providers[0])
+    else:
+        # The escalating provider is schemathesis's multi-identity container (what `[auth.wfc]`
+        # with `peers` builds). Pinned to the primary, the peer is only used by the
+        # `object_level_authorization` probes that replay the primary's reads as another org.
+        providers.append(build_provider(peer))
+        schema.auth.providers.append(
+            EscalatingAuthProvider(
+                providers,
+                [primary.name, peer.name],
+                peers=(primary.name, peer.name),
+                pinned=primary.name,
+            )
+        )
+    if read_only:
+        coverage = schema.config.phases.coverage
+        # The coverage phase sends undocumented methods to test 405s; on a production host only
+        # methods that cannot change state are acceptable.
+        coverage.unexpected_methods = {m for m in coverage.unexpected_methods if m in SAFE_METHODS}
+    with _ACTIVE_LOCK:
+        _ACTIVE[id(schema)] = schema
+
+
+@schemathesis.hook
+def after_load_schema(context: Any, schema: BaseSchema) -> None:
+    if os.environ.get(ACTIVATE_ENV) != "1":
+        return
+    try:
+        primary, peer = from_env()
+    except CredentialsError as exc:
+        # The runner validates the environment first; this only fires when st is run by hand.
+        raise SystemExit(f"conformance: {exc}") from None
+    activate(schema, primary, peer, read_only=os.environ.get(READ_ONLY_ENV) == "1")
+
+
+@schemathesis.hook
+def before_call(context: Any, case: AnyCase, kwargs: dict[str, Any]) -> None:
+    # Last line of defence for production hosts: read-only mode never sends a write, whatever
+    # phase or check produced it.
+    if (
+        is_active(case.operation.schema)
+        and os.environ.get(READ_ONLY_ENV) == "1"
+        and case.method.lower() not in SAFE_METHODS
+    ):
+        raise RuntimeError(f"read-only mode refused to send {case.method} {case.path}")
+
+
+# Registers the project checks; kept in their own module because they are a separate concern.
+from conformance import checks as _checks  # noqa: E402, F401

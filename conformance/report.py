@@ -1,0 +1,196 @@
+"""Per-operation summary of a schemathesis run, from its VCR cassette and JSON report.
+
+The cassette records every request (generated cases, stateful steps and check probes) with the
+checks that ran on it; the JSON report lists the distinct failures per operation. The cassette of a
+full run is several megabytes, and a YAML parser takes seconds on it, so it is scanned line by line:
+the few fields needed sit at fixed indentation in schemathesis's cassette writer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+_ID = re.compile(r"^- id: '(?P<value>.*)'$")
+_STATUS = re.compile(r"^  status: '(?P<value>\w+)'$")
+_CHECK_NAME = re.compile(r"^    - name: '(?P<value>.*)'$")
+_CHECK_STATUS = re.compile(r"^      status: '(?P<value>\w+)'$")
+_URI = re.compile(r"^    uri: '(?P<value>.*)'$")
+_METHOD = re.compile(r"^    method: '(?P<value>\w+)'$")
+_PHASE = re.compile(r"^    name: '(?P<value>\w+)'$")
+
+
+@dataclass(slots=True)
+class Interaction:
+    id: str
+    status: str = ""
+    method: str = ""
+    uri: str = ""
+    phase: str = ""
+    failed_checks: list[str] = field(default_factory=list)
+
+
+def _unquote_yaml(value: str) -> str:
+    # Single-quoted YAML scalars escape a quote by doubling it.
+    return value.replace("''", "'")
+
+
+def scan_cassette(lines: Iterable[str]) -> Iterator[Interaction]:
+    """Yield each interaction's id, status, phase, request line and failed checks."""
+    current: Interaction | None = None
+    section = ""
+    check_name = ""
+    for raw in lines:
+        line = raw.rstrip("\n")
+        if match := _ID.match(line):
+            if current is not None:
+                yield current
+            current = Interaction(id=_unquote_yaml(match["value"]))
+            section = ""
+            continue
+        if current is None:
+            continue
+        if line.startswith("  ") and not line.startswith("   ") and line.endswith(":"):
+            section = line.strip()[:-1]
+            continue
+        if match := _STATUS.match(line):
+            current.status = match["value"]
+        elif section == "phase" and (match := _PHASE.match(line)):
+            current.phase = match["value"]
+        elif section == "checks" and (match := _CHECK_NAME.match(line)):
+            check_name = _unquote_yaml(match["value"])
+        elif section == "checks" and (match := _CHECK_STATUS.match(line)):
+            if match["value"] == "FAILURE":
+                current.failed_checks.append(check_name)
+        elif section == "request" and (match := _URI.match(line)):
+            current.uri = _unquote_yaml(match["value"])
+        elif section == "request" and (match := _METHOD.match(line)):
+            current.method = match["value"].upper()
+    if current is not None:
+        yield current
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def load_operations(spec: dict[str, Any]) -> list[Operation]:
+    methods = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+    operations = []
+    for path, item in (spec.get("paths") or {}).items():
+        for method in methods:
+            definition = item.get(method) if isinstance(item, dict) else None
+            if isinstance(definition, dict):
+                operation_id = str(definition.get("operationId", ""))
+                operations.append(Operation(method.upper(), path, operation_id))
+    return operations
+
+
+class PathMatcher:
+    """Map a request URI to the spec's path template (literal segments win over parameters)."""
+
+    def __init__(self, paths: Iterable[str], base_path: str = "") -> None:
+        self.base_path = base_path.rstrip("/")
+        compiled = []
+        for path in set(paths):
+            segments = path.strip("/").split("/")
+            literal = sum(1 for segment in segments if not segment.startswith("{"))
+            pattern = "/".join(
+                "[^/]*" if segment.startswith("{") else re.escape(segment) for segment in segments
+            )
+            compiled.append((-literal, path, re.compile(f"^/{pattern}/?$")))
+        self._patterns = sorted(compiled)
+
+    def match(self, uri: str) -> str | None:
+        path = urlsplit(uri).path
+        if self.base_path and path.startswith(self.base_path):
+            path = path[len(self.base_path) :]
+        for candidate in (path, unquote(path)):
+            for _, template, pattern in self._patterns:
+                if pattern.match(candidate):
+                    return template
+        return None
+
+
+UNDOCUMENTED = "(undocumented methods)"
+
+
+@dataclass(slots=True)
+class OperationSummary:
+    label: str
+    operation_id: str
+    cases: int = 0
+    failed_cases: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def summarize(
+    operations: list[Operation],
+    interactions: Iterable[Interaction],
+    failures: list[dict[str, Any]],
+    base_path: str = "",
+) -> list[OperationSummary]:
+    by_label = {op.label: OperationSummary(op.label, op.operation_id) for op in operations}
+    matcher = PathMatcher({op.path for op in operations}, base_path)
+    for interaction in interactions:
+        template = matcher.match(interaction.uri)
+        label = f"{interaction.method} {template}"
+        if template is None or label not in by_label:
+            # Undocumented methods (the coverage phase's 405 probes) and unknown paths: one row.
+            label = UNDOCUMENTED
+            by_label.setdefault(label, OperationSummary(label, ""))
+        summary = by_label[label]
+        summary.cases += 1
+        if interaction.failed_checks:
+            summary.failed_cases += 1
+    for failure in failures:
+        title = f"{failure.get('code', '')} {failure.get('title', '')}".strip()
+        for label in failure.get("operations") or ["(run)"]:
+            if label not in by_label:
+                by_label[label] = OperationSummary(label, "")
+            by_label[label].failures.append(title)
+    return list(by_label.values())
+
+
+def format_table(rows: list[OperationSummary]) -> str:
+    header = ("operation", "operationId", "cases", "failed", "failures")
+    body = [
+        (
+            row.label,
+            row.operation_id,
+            str(row.cases),
+            str(row.failed_cases),
+            "; ".join(row.failures),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(4)]
+    lines = []
+    for line in [header, *body]:
+        cells = [line[i].ljust(widths[i]) if i < 2 else line[i].rjust(widths[i]) for i in range(4)]
+        lines.append("  ".join([*cells, line[4]]).rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    total_cases = sum(row.cases for row in rows)
+    total_failed = sum(row.failed_cases for row in rows)
+    lines.append(f"total: {total_cases} cases, {total_failed} failed")
+    return "\n".join(lines)
+
+
+def read_json_report(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

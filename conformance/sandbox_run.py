@@ -1,0 +1,144 @@
+"""`python -m conformance sandbox`: fuzz a freshly started sandbox, then always stop it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from conformance import runner
+
+STARTUP_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+POLL_SECONDS = 0.05
+_BASE_URL_LINE = re.compile(r"base URL\s+(?P<url>http://\S+)")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox did not come up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sandbox:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _wait_for_base_url(process: subprocess.Popen[bytes], log: Path, deadline: float) -> str:
+    # The sandbox binds port 0 itself and prints the URL, so there is no race for a free port.
+    while time.monotonic() < deadline:
+        match = _BASE_URL_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            return match["url"]
+        if process.poll() is not None:
+            break
+        time.sleep(POLL_SECONDS)
+    output = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+    raise SandboxError(f"the sandbox did not start (exit {process.poll()}):\n{output}")
+
+
+def _wait_until_serving(base_url: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/openapi.json", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(POLL_SECONDS)
+    raise SandboxError(f"the sandbox at {base_url} did not answer within the start-up timeout")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+
+@contextlib.contextmanager
+def running_sandbox(
+    command: list[str] | None = None, workdir: Path | None = None
+) -> Iterator[Sandbox]:
+    """Start a sandbox (or `command`, which must print the same banner) with a fresh database."""
+    owned = workdir is None
+    folder = Path(tempfile.mkdtemp(prefix="conformance-sandbox-")) if workdir is None else workdir
+    db = folder / "sandbox.db"
+    log = folder / "sandbox.log"
+    base = command or [sys.executable, "-m", "sandbox"]
+    argv = [*base, "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+    env = runner.build_env(runner.FuzzOptions(base_url=""))
+    try:
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                argv, cwd=runner.ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+            )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+            base_url = _wait_for_base_url(process, log, deadline)
+            _wait_until_serving(base_url, deadline)
+            yield Sandbox(base_url, process, log)
+        finally:
+            stop(process)
+    finally:
+        if owned:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def demo_environment() -> dict[str, str]:
+    """The seeded demo till as the primary identity and the other org's till as the peer."""
+    # Imported late: only this command needs the sandbox package.
+    from sandbox import seed  # noqa: PLC0415
+
+    demo, other = seed.DEMO, seed.OTHER
+    return {
+        "CAP_USERNAME": demo.username,
+        "CAP_PASSWORD": demo.password,
+        "CAP_OAUTH_KEY": demo.oauth_key or "",
+        "CAP_OAUTH_SECRET": demo.oauth_secret or "",
+        "CAP_PEER_USERNAME": other.username,
+        "CAP_PEER_PASSWORD": other.password,
+    }
+
+
+def fuzz_sandbox(
+    options: runner.FuzzOptions,
+    log: Path | None = None,
+    command: list[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> runner.RunResult:
+    """Start a sandbox (or a variant of it), fuzz it with the demo credentials, stop it."""
+    environment = {**os.environ, **demo_environment(), **(env or {})}
+    with running_sandbox(command) as sandbox:
+        return runner.run(replace(options, base_url=sandbox.base_url), log=log, env=environment)
+
+
+def main(options: runner.FuzzOptions) -> int:
+    options = replace(options, report_prefix="conformance")
+    print("==> starting the sandbox on a free loopback port with a fresh database")
+    try:
+        with running_sandbox() as sandbox:
+            print(f"    {sandbox.base_url} (demo till, Basic; other org as the peer)")
+            environment = {**os.environ, **demo_environment()}
+            result = runner.run(replace(options, base_url=sandbox.base_url), env=environment)
+    except SandboxError as exc:
+        print(f"conformance sandbox: {exc}", file=sys.stderr)
+        return 2
+    print("==> sandbox stopped")
+    runner.print_summary(result)
+    return runner.exit_code(result)
