@@ -70,6 +70,7 @@ class LevelProgress:
     current_count: int
     status: str  # NOT_STARTED | IN_PROGRESS | ACHIEVED
     achieved_ms: int | None
+    achieved_period: int | None  # index into the periods passed in
 
 
 def matches(rule: Rule, activity: Activity) -> bool:
@@ -164,22 +165,25 @@ def streak_levels(
 ) -> list[LevelProgress]:
     """Progress of each streak level, given each period's achievement time (None = not yet)."""
     count = 0
-    reached: dict[int, int] = {}
-    for period, achieved_ms in sorted(
-        zip(periods, achieved, strict=True), key=lambda p: p[0].start_ms
-    ):
+    reached: dict[int, tuple[int, int]] = {}
+    order = sorted(range(len(periods)), key=lambda i: (periods[i].start_ms, periods[i].id))
+    for index in order:
+        achieved_ms = achieved[index]
         if achieved_ms is not None:
             count += 1
             for level in levels:
                 if count >= level and level not in reached:
-                    reached[level] = achieved_ms
-        elif period.end_ms < now_ms and continuous:
+                    reached[level] = (achieved_ms, index)
+        elif periods[index].end_ms < now_ms and continuous:
+            # Only a period that has ended unachieved breaks the streak; a running one may still.
             count = 0
     result = []
     for level in levels:
         if level in reached:
             # A reached level stays complete even if a later miss resets the running count.
-            result.append(LevelProgress(level, "ACHIEVED", reached[level]))
+            when, index = reached[level]
+            result.append(LevelProgress(level, "ACHIEVED", when, index))
         else:
-            result.append(LevelProgress(count, "IN_PROGRESS" if count > 0 else "NOT_STARTED", None))
+            status = "IN_PROGRESS" if count > 0 else "NOT_STARTED"
+            result.append(LevelProgress(count, status, None, None))
     return result
