@@ -1,0 +1,180 @@
+"""Run openapi-python-client (pinned) in-process, with our templates, banner and SDK runtime.
+
+Why in-process rather than the CLI: openapi-python-client can only override a template by its exact
+file name, so a banner on every file would mean copying every upstream template. Instead a Jinja
+loader wrapper prepends the banner to each template that becomes a file, and the overrides in
+generator/templates/ stay few. The same hook places the hand-written SDK runtime (the folders listed
+in generator/runtime.toml) into the package before the pinned post-hooks run, so the copies are
+formatted like the rest of the package.
+
+Imported only by ``generator.worker`` (heavy imports).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import BaseLoader, Environment
+from openapi_python_client import Project, __version__
+from openapi_python_client.config import Config, ConfigFile, MetaType
+from openapi_python_client.parser import GeneratorData
+from openapi_python_client.parser.errors import GeneratorError, ParseError
+
+from generator import banner
+from generator.layout import CLIENT_PACKAGE
+
+# Upstream templates (0.29.1) that each become one output file; partials and macros are not listed.
+FILE_TEMPLATES = frozenset(
+    {
+        ".gitignore.jinja",
+        "README.md.jinja",
+        "api_init.py.jinja",
+        "client.py.jinja",
+        "endpoint_init.py.jinja",
+        "endpoint_module.py.jinja",
+        "errors.py.jinja",
+        "int_enum.py.jinja",
+        "literal_enum.py.jinja",
+        "model.py.jinja",
+        "models_init.py.jinja",
+        "package_init.py.jinja",
+        "pyproject.toml.jinja",
+        "setup.py.jinja",
+        "str_enum.py.jinja",
+        "types.py.jinja",
+    }
+)
+
+BANNER = banner.text(f"openapi-python-client {__version__} with generator/templates/")
+
+
+def _suffix(template: str) -> str:
+    name = template.removesuffix(".jinja")
+    return Path(name).suffix or name  # ".gitignore" has no suffix of its own
+
+
+class BannerLoader(BaseLoader):
+    """Prepends the banner comment to every template that is rendered as a whole output file."""
+
+    def __init__(self, inner: BaseLoader) -> None:
+        self.inner = inner
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        if template in FILE_TEMPLATES:
+            line = banner.comment(BANNER, _suffix(template))
+            # raw: the banner is data, never Jinja syntax; the newline sits inside the raw block
+            # because trim_blocks would eat one after the closing tag.
+            source = "{% raw %}" + line + "\n{% endraw %}" + source
+        return source, filename, uptodate
+
+
+RuntimeCopy = tuple[Path, str, str]
+"""(source folder, its repo-relative name for banners, destination folder inside the package)."""
+
+
+class _Project(Project):
+    def __init__(self, *, runtime: list[RuntimeCopy], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        assert self.env.loader is not None
+        self.env.loader = BannerLoader(self.env.loader)
+        self.runtime = runtime
+
+    def _run_post_hooks(self) -> None:
+        # py.typed is written by Python code upstream, not from a template.
+        (self.package_dir / "py.typed").write_text(
+            banner.comment(BANNER, ".typed") + "\n", encoding="utf-8"
+        )
+        for copy in self.runtime:
+            place_runtime(copy, self.package_dir, self.errors)
+        super()._run_post_hooks()
+
+
+def place_runtime(copy: RuntimeCopy, package_dir: Path, errors: list[GeneratorError]) -> None:
+    """Copy the hand-written modules of one runtime folder into the package.
+
+    They may add modules, never replace generated ones (that is what template overrides are for).
+    """
+    source_dir, label, dest = copy
+    if not source_dir.is_dir():
+        errors.append(GeneratorError(header="Runtime folder missing", detail=label))
+        return
+    for source in sorted(source_dir.rglob("*.py")):
+        rel = source.relative_to(source_dir)
+        if "__pycache__" in rel.parts:
+            continue
+        target = package_dir / dest / rel
+        shown = f"{CLIENT_PACKAGE}/{target.relative_to(package_dir).as_posix()}"
+        if target.exists():
+            errors.append(
+                GeneratorError(
+                    header="Runtime file collides with a generated module",
+                    detail=f"{label}/{rel.as_posix()} would replace {shown}",
+                )
+            )
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        line = banner.comment(banner.runtime_copy(f"{label}/{rel.as_posix()}"), ".py")
+        target.write_text(line + "\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def _load_document(spec: Path) -> dict[str, Any]:
+    # The bundle is ours (JSON, written by the bundler), so a plain json.load is enough.
+    with spec.open(encoding="utf-8") as handle:
+        document: dict[str, Any] = json.load(handle)
+    return document
+
+
+def generate(
+    *, spec: Path, out: Path, config_path: Path, templates: Path, runtime: list[RuntimeCopy]
+) -> list[dict[str, Any]]:
+    """Generate the client project into ``out`` (created). Returns diagnostics; empty on success.
+
+    Every warning counts as a failure (the CLI's --fail-on-warning): no operation may be skipped.
+    """
+    # The pinned post-hooks call `ruff`; make it the one from this virtualenv.
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    if shutil.which("ruff") is None:
+        return [{"tool": "openapi-python-client", "message": f"ruff not found in {bin_dir}"}]
+
+    config = Config.from_sources(
+        ConfigFile.load_from_path(config_path),
+        MetaType.UV,
+        spec,
+        "utf-8",
+        overwrite=True,
+        output_path=out,
+    )
+    document = _load_document(spec)
+    openapi = GeneratorData.from_dict(document, config=config)
+    if isinstance(openapi, GeneratorError):
+        return [_diagnostic(openapi)]
+    project = _Project(
+        openapi=openapi, config=config, custom_template_path=templates, runtime=runtime
+    )
+    errors = project.build()
+    return [_diagnostic(error) for error in errors]
+
+
+def _diagnostic(error: GeneratorError) -> dict[str, Any]:
+    parts = [error.header.strip()]
+    if error.detail:
+        parts.append(error.detail.strip())
+    diagnostic: dict[str, Any] = {
+        "tool": f"openapi-python-client {__version__}",
+        "level": error.level.value,
+        "message": "\n".join(parts),
+    }
+    if isinstance(error, ParseError) and error.data is not None:
+        # The offending part of the document; the driver finds where it is in the spec.
+        diagnostic["data"] = error.data.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return diagnostic

@@ -1,0 +1,139 @@
+"""One generator in its own process: ``python -m generator.worker client|models``.
+
+The driver starts both workers before it bundles the spec. Each one first pays its start-up cost
+(imports, and for datamodel-code-generator the lazy imports of a first run, on a tiny document),
+then reads its job as one JSON line on stdin, runs, writes its diagnostics as JSON to the job's
+``result`` path and exits 0 (success) or 1. EOF instead of a job means "bundling failed": exit 0.
+Start-up overlaps bundling, which is why the full run costs little more than the slower generator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# Small enough to be instant, rich enough to pull in every lazily imported parser module.
+_WARMUP_DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "warm-up", "version": "0"},
+    "paths": {
+        "/x/{id}": {
+            "get": {
+                "operationId": "getX",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/X"}}
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "A": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string", "enum": ["A"]}},
+            },
+            "B": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"type": "string", "enum": ["B"]}},
+            },
+            "X": {
+                "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+                "discriminator": {"propertyName": "kind"},
+            },
+        }
+    },
+}
+
+
+def _models_command(spec: Path, out_file: Path) -> list[str]:
+    # Every other option comes from [tool.datamodel-codegen] in the repo's pyproject.toml, which
+    # datamodel-codegen finds from the working directory (the repo root, see run_models).
+    return ["--input", str(spec), "--output", str(out_file)]
+
+
+def _run_models_cli(args: list[str]) -> int:
+    from datamodel_code_generator.__main__ import main  # noqa: PLC0415 - heavy, worker only
+
+    # datamodel-codegen writes a .ruff_cache next to its output unless told not to.
+    os.environ["RUFF_NO_CACHE"] = "true"
+    return int(main(args))
+
+
+def warm_models(root: Path) -> None:
+    os.chdir(root)
+    with tempfile.TemporaryDirectory(prefix="capillary-warmup-") as tmp:
+        spec = Path(tmp) / "warmup.json"
+        spec.write_text(json.dumps(_WARMUP_DOCUMENT), encoding="utf-8")
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
+            _run_models_cli(_models_command(spec, Path(tmp) / "warmup.py"))
+
+
+def run_models(job: dict[str, Any]) -> list[dict[str, Any]]:
+    os.chdir(job["root"])
+    out_file = Path(job["out"])
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    rc = _run_models_cli(_models_command(Path(job["spec"]), out_file))
+    if rc != 0:
+        return [{"tool": "datamodel-code-generator", "message": f"exited with status {rc}"}]
+    return []
+
+
+def warm_client() -> None:
+    import generator.client  # noqa: F401, PLC0415 - the import is the warm-up
+
+
+def run_client(job: dict[str, Any]) -> list[dict[str, Any]]:
+    from generator import client  # noqa: PLC0415
+
+    runtime = [(Path(source), label, dest) for source, label, dest in job.get("runtime", [])]
+    # openapi-python-client prints "Generating <folder>" on stdout: noise with a temporary path.
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        return client.generate(
+            spec=Path(job["spec"]),
+            out=Path(job["out"]),
+            config_path=Path(job["config"]),
+            templates=Path(job["templates"]),
+            runtime=runtime,
+        )
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in {"client", "models"}:
+        print("usage: python -m generator.worker client|models", file=sys.stderr)
+        return 2
+    kind = argv[0]
+    root = Path(__file__).resolve().parent.parent
+    if kind == "client":
+        warm_client()
+    else:
+        warm_models(root)
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    job: dict[str, Any] = json.loads(line)
+    diagnostics: list[dict[str, Any]]
+    try:
+        diagnostics = run_client(job) if kind == "client" else run_models(job)
+    except Exception as exc:  # reported to the driver as a diagnostic, no traceback
+        diagnostics = [{"tool": kind, "message": f"{type(exc).__name__}: {exc}"}]
+    Path(job["result"]).write_text(json.dumps(diagnostics), encoding="utf-8")
+    return 1 if diagnostics else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
