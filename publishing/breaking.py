@@ -471,7 +471,11 @@ class _Comparer:
             return
         change = "became-nullable" if new.nullable else "no-longer-nullable"
         rule = f"{where.direction}-field-{change}"
-        where.add(rule, fld, "now accepts null" if new.nullable else "no longer accepts null")
+        if where.direction == "request":
+            text = "now accepts null" if new.nullable else "no longer accepts null"
+        else:
+            text = "may now be null" if new.nullable else "is never null any more"
+        where.add(rule, fld, text)
 
     def _enum(self, old: _Schema, new: _Schema, where: _Where, fld: str) -> None:
         d = where.direction
@@ -537,7 +541,7 @@ class _Comparer:
         (old_raw, old), (new_raw, new) = old_pair, new_pair
         old_list = old.variants if old.variants is not None else [old_raw]
         new_list = new.variants if new.variants is not None else [new_raw]
-        old_keys, new_keys = self._variant_keys(old, old_list, new, new_list)
+        old_keys, new_keys, tagged = self._variant_keys(old, old_list, new, new_list)
         request = where.direction == "request"
         # The side whose every variant must still fit: what clients send (old requests) or
         # what the server may now return (new responses).
@@ -551,9 +555,11 @@ class _Comparer:
             label = f"{fld}({key})" if key else fld
             if key is not None and key in target_keys:
                 candidates = [target_keys.index(key)]
-            elif len(targets) == 1:
-                candidates = [0]
+            elif tagged:
+                candidates = []  # a tag value that is gone is a variant that is gone
             else:
+                # Names are weak evidence (components get renamed, unions collapse into one
+                # schema): try every variant and keep the most compatible pairing.
                 candidates = list(range(len(targets)))
             best: tuple[int, int, list[Finding]] | None = None
             for t in candidates:
@@ -563,8 +569,7 @@ class _Comparer:
                 breaks = sum(f.breaking for f in trial.out)
                 if best is None or breaks < best[0]:
                     best = (breaks, t, trial.out)
-            assert best is not None
-            if len(candidates) > 1 and best[0] > 0:
+            if best is None or (len(candidates) > 1 and best[0] > 0):
                 shown = key or f"#{index + 1}"
                 if request:
                     where.add("request-variant-removed", fld, f"variant {shown} removed")
@@ -583,8 +588,12 @@ class _Comparer:
 
     def _variant_keys(
         self, old: _Schema, old_list: list[Any], new: _Schema, new_list: list[Any]
-    ) -> tuple[list[str | None], list[str | None]]:
-        """Names for variants that stay the same across versions: tag value, else component name."""
+    ) -> tuple[list[str | None], list[str | None], bool]:
+        """Names for variants that stay the same across versions: tag value, else component name.
+
+        The flag says whether the names are tag values (then a name that is gone is a variant
+        that is gone).
+        """
         old_tags = _tags(self.old, old_list)
         new_tags = _tags(self.new, new_list)
         common = set.intersection(*(set(t) for t in old_tags + new_tags)) if old_tags else set()
@@ -605,7 +614,8 @@ class _Comparer:
             # A key two variants share identifies neither.
             return [k if k is not None and out.count(k) == 1 else None for k in out]
 
-        return keys(self.old, old_list, old_tags), keys(self.new, new_list, new_tags)
+        old_keys, new_keys = keys(self.old, old_list, old_tags), keys(self.new, new_list, new_tags)
+        return old_keys, new_keys, tag is not None
 
 
 def _tags(doc: _Doc, variants: list[Any]) -> list[dict[str, str]]:
@@ -742,10 +752,11 @@ def _alt_text(alt: dict[str, frozenset[str]]) -> str:
 _SCHEME_KEYS = ("type", "scheme", "in", "name", "bearerFormat", "openIdConnectUrl")
 
 
-def _scheme_identity(doc: _Doc, name: str) -> str | None:
+def _scheme_identity(doc: _Doc, name: str) -> dict[str, str]:
+    """What a client must know to present credentials for scheme `name` (empty: undefined)."""
     schemes = (doc.raw.get("components") or {}).get("securitySchemes") or {}
     if name not in schemes:
-        return None
+        return {}
     scheme, _ = doc.deref(schemes[name])
     ident: dict[str, Any] = {k: scheme.get(k) for k in _SCHEME_KEYS if k in scheme}
     if scheme.get("type") == "http" and isinstance(ident.get("scheme"), str):
@@ -753,12 +764,11 @@ def _scheme_identity(doc: _Doc, name: str) -> str | None:
         ident["scheme"] = ident["scheme"].lower()
     if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
         ident["name"] = str(ident.get("name", "")).lower()
-    flows = scheme.get("flows") or {}
-    ident["flows"] = {
-        flow: {k: v for k, v in spec.items() if k in ("tokenUrl", "authorizationUrl")}
-        for flow, spec in flows.items()
-    }
-    return _canon(ident)
+    for flow, spec in (scheme.get("flows") or {}).items():
+        for key in ("tokenUrl", "authorizationUrl"):
+            if key in spec:
+                ident[f"flows.{flow}.{key}"] = spec[key]
+    return {k: _canon(v) for k, v in ident.items()}
 
 
 class _OperationDiff:
@@ -806,9 +816,14 @@ class _OperationDiff:
         used = {name for alt in old_alts for name in alt} & {n for a in new_alts for n in a}
         for name in sorted(used):
             before, after = _scheme_identity(old_doc, name), _scheme_identity(new_doc, name)
-            if before != after:
+            changed = [
+                f"{k} {before.get(k, 'unset')} -> {after.get(k, 'unset')}"
+                for k in sorted(before.keys() | after.keys())
+                if before.get(k) != after.get(k)
+            ]
+            if changed:
                 self.add(
-                    "security-scheme-changed", f"security scheme `{name}`: {before} -> {after}"
+                    "security-scheme-changed", f"security scheme `{name}`: {'; '.join(changed)}"
                 )
 
     def _parameters(self) -> None:
