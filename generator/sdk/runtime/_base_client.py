@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import httpx
 
@@ -29,6 +29,8 @@ from ._retry import DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, RetryPolicy, is_re
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 
 log = logging.getLogger("capillary_target_groups")
+
+Cluster = Literal["eu", "us", "apac", "apac2", "cn"]
 
 # Capillary's documented API hosts; the same hosts serve v1.1, v2 and v3.
 CLUSTERS: Mapping[str, str] = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from ._response import APIResponse
 
 T = TypeVar("T")
 
@@ -17,6 +19,34 @@ class Page(Generic[T]):
     offset: int
     limit: int
     total: int | None
+
+
+def page_from_response(
+    response: APIResponse[Sequence[T] | None], *, offset: int, limit: int
+) -> Page[T]:
+    """A :class:`Page` from a list response whose envelope carries ``pagination``.
+
+    ``pagination`` is read from the raw body: it only positions the walk, and a server that
+    leaves it out (or sends junk) still gives a walk that ends on the first short page.
+    """
+    items = response.data or []
+    body = response.json()
+    raw: Any = body.get("pagination") if isinstance(body, dict) else None
+    pagination: dict[str, Any] = raw if isinstance(raw, dict) else {}
+
+    def number(key: str, fallback: int | None) -> int | None:
+        value = pagination.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else fallback
+
+    total = number("total", None)
+    if total is None and len(items) < limit:
+        total = offset + len(items)
+    return Page(
+        items=items,
+        offset=number("offset", offset) or 0,
+        limit=number("limit", limit) or limit,
+        total=total,
+    )
 
 
 def _next_offset(page: Page[T], max_items: int | None, seen: int) -> int | None:

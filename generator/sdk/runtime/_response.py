@@ -16,12 +16,13 @@ from ._errors import (
     parse_warnings,
 )
 
-T = TypeVar("T")
+# Covariant: an APIResponse[list[TargetGroup]] is usable where APIResponse[Sequence[...]] is.
+T_co = TypeVar("T_co", covariant=True)
 
 _UNPARSED: Any = object()
 
 
-class APIResponse(Generic[T]):
+class APIResponse(Generic[T_co]):
     """A successful response, with the envelope parsed on first access.
 
     Parsing is lazy so that a body the models cannot read (a value this SDK version does not
@@ -30,7 +31,7 @@ class APIResponse(Generic[T]):
 
     __slots__ = ("_body", "_data", "_parse", "http_response")
 
-    def __init__(self, http_response: httpx.Response, parse: Callable[[Any], T]) -> None:
+    def __init__(self, http_response: httpx.Response, parse: Callable[[Any], T_co]) -> None:
         self.http_response = http_response
         self._parse = parse
         self._body: Any = _UNPARSED
@@ -80,7 +81,7 @@ class APIResponse(Generic[T]):
         return parse_error_details(self.json())
 
     @property
-    def data(self) -> T:
+    def data(self) -> T_co:
         """The typed ``data`` of the envelope."""
         if self._data is _UNPARSED:
             body = self.json()
@@ -91,8 +92,8 @@ class APIResponse(Generic[T]):
                     f"Response body does not match the documented schema: {exc!r}",
                     response=self.http_response,
                 ) from exc
-        return cast(T, self._data)
+        return cast(T_co, self._data)
 
-    def parse(self) -> T:
+    def parse(self) -> T_co:
         """Same as :attr:`data`."""
         return self.data
