@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from generator import banner
 from generator.sdk.facade import build_facade, qualify
 from generator.sdk.introspect import IntrospectionError
 
@@ -32,8 +33,14 @@ FACADE_DIR = HERE / "facade"
 # Overrides of openapi-python-client's own templates that the SDK depends on (see README.md).
 SDK_TEMPLATES_DIR = HERE / "templates"
 
-GENERATED_BANNER = "# Generated from spec/ by make generate. Do not edit."
-COPIED_BANNER = "# Copied from generator/sdk/runtime/{name} by make generate. Do not edit."
+
+def _generated_banner(template: str) -> str:
+    return banner.comment(banner.text(f"generator/sdk/facade/{template}"), ".py")
+
+
+def _copied_banner(name: str) -> str:
+    return banner.comment(banner.runtime_copy(f"generator/sdk/runtime/{name}"), ".py")
+
 
 # Same settings as the generated package's own ruff post-hooks; --isolated so that the result
 # does not depend on which pyproject.toml happens to sit above the output folder.
@@ -103,13 +110,15 @@ def install_sdk(package_dir: Path, spec: dict[str, Any]) -> list[Path]:
     written: list[Path] = []
     for source in sorted(RUNTIME_DIR.glob("*.py")):
         target = sdk_dir / source.name
-        banner = COPIED_BANNER.format(name=source.name)
-        target.write_text(banner + "\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
+        text = _copied_banner(source.name) + "\n" + source.read_text(encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
         written.append(target)
     env = _environment()
     for template in sorted(FACADE_DIR.glob("*.py.jinja")):
         target = sdk_dir / template.name.removesuffix(".jinja")
-        text = env.get_template(template.name).render(facade=facade, banner=GENERATED_BANNER)
+        text = env.get_template(template.name).render(
+            facade=facade, banner=_generated_banner(template.name)
+        )
         target.write_text(text, encoding="utf-8")
         written.append(target)
     _format(written)
