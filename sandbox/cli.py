@@ -24,6 +24,7 @@ users and record their activity are described at /sandbox/openapi.yaml.
 EPILOG = """\
 environment variables (flags win):
   SANDBOX_HOST, SANDBOX_PORT, SANDBOX_DB, SANDBOX_TOKEN_TTL, SANDBOX_MAX_BODY
+  SANDBOX_BUNDLE   another bundled spec to serve (default generated/openapi.json)
 
 examples:
   python -m sandbox                         127.0.0.1:8080, ./sandbox.db

@@ -7,6 +7,7 @@ sandbox never rewrites or re-derives the hand-written schemas.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUNDLE_JSON = REPO_ROOT / "generated" / "openapi.json"
-BUNDLE_YAML = REPO_ROOT / "generated" / "openapi.yaml"
+# SANDBOX_BUNDLE points the sandbox at another bundle (a .json with its .yaml twin beside it).
+BUNDLE_JSON = Path(os.environ.get("SANDBOX_BUNDLE", REPO_ROOT / "generated" / "openapi.json"))
+BUNDLE_YAML = BUNDLE_JSON.with_suffix(".yaml")
 SANDBOX_SPEC = Path(__file__).resolve().parent / "openapi-sandbox.yaml"
 
 

@@ -17,6 +17,7 @@ import jsonschema_rs
 
 from sandbox.errors import ApiError, bad_request
 from sandbox.openapi import Operation, Param
+from sandbox.rules import business_error
 
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -146,5 +147,10 @@ def validate_body(operation: Operation, content_type: str | None, raw: bytes) ->
     body = parse_json(raw)
     errors = list(operation.body_validator.iter_errors(body))
     if errors:
-        raise bad_request("Invalid request body: " + _describe(errors, "body"))
+        business = business_error(operation.operation_id, body)
+        detail = _describe(errors, "body")
+        if business is not None:
+            business.message = f"{business.message} ({detail})"
+            raise business
+        raise bad_request("Invalid request body: " + detail)
     return body

@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from sandbox.context import Context
-from sandbox.errors import ApiError, not_found
+from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.resources.common import attribution, dump_doc, group_row, load_doc
 from sandbox.timefmt import date_str, now_ms, parse_instant
 
@@ -104,9 +104,9 @@ def create_target_periods(ctx: Context) -> list[dict[str, Any]]:
 
 
 def period_rule_error(message: str) -> ApiError:
-    # A state rule, not a malformed request: the same body is valid for a period that has not
-    # started yet, so it is reported as a conflict with the period's current state.
-    return ApiError(409, message, 300004)
+    # The decisions map business rules to 400 (and the spec documents no 409 here), even though
+    # the same body would be valid for a period that has not started yet.
+    return bad_request(message)
 
 
 def update_target_periods(ctx: Context) -> list[dict[str, Any]]:

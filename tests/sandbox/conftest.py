@@ -1,0 +1,109 @@
+"""Fixtures that run the real sandbox process (`python -m sandbox`) on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.openapi import BUNDLE_JSON
+from sandbox.seed import DEMO, OTHER, READ_ONLY
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 20.0
+
+
+@dataclass
+class Server:
+    base_url: str
+    db: Path
+    process: subprocess.Popen[str]
+
+    def client(self, credential: object = DEMO, **kwargs: object) -> httpx.Client:
+        headers = {"Authorization": credential.basic_header} if credential is not None else {}  # type: ignore[attr-defined]
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=10.0, **kwargs)  # type: ignore[arg-type]
+
+
+def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = None) -> Server:
+    args = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+    if reset:
+        args.append("--reset")
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT}/generated/models", **(env or {})},
+    )
+    deadline = time.monotonic() + START_TIMEOUT
+    assert process.stdout is not None
+    base_url = None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        if "base URL" in line:
+            base_url = line.split()[-1]
+            break
+    if base_url is None:
+        process.kill()
+        _, err = process.communicate(timeout=5)
+        raise RuntimeError(f"sandbox did not start: {err}")
+    # The socket listens before the banner is printed; wait until requests are served.
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base_url + "/openapi.json", timeout=1.0)
+            break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return Server(base_url, db, process)
+
+
+def stop_server(server: Server, *, kill: bool = False) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=5)
+    for stream in (server.process.stdout, server.process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    assert BUNDLE_JSON.is_file(), f"{BUNDLE_JSON} missing: run `make generate` first"
+    running = start_server(tmp_path_factory.mktemp("sandbox") / "sandbox.db")
+    try:
+        yield running
+    finally:
+        stop_server(running)
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[httpx.Client]:
+    with server.client(DEMO) as c:
+        yield c
+
+
+@pytest.fixture
+def other_client(server: Server) -> Iterator[httpx.Client]:
+    with server.client(OTHER) as c:
+        yield c
+
+
+@pytest.fixture
+def readonly_client(server: Server) -> Iterator[httpx.Client]:
+    with server.client(READ_ONLY) as c:
+        yield c
