@@ -358,6 +358,7 @@ def build_facade(package_dir: Path, spec: dict[str, Any]) -> Facade:
         if "data" not in envelope_fields:
             raise IntrospectionError(f"{operation_id}: {envelope} has no data field")
         data_type, data_unset = _strip_unset(envelope_fields["data"].annotation)
+        _check_no_model_unions(models, envelope)
         security = raw.get("security", global_security)
         op = Operation(
             operation_id=operation_id,
@@ -455,6 +456,39 @@ def build_facade(package_dir: Path, spec: dict[str, Any]) -> Facade:
         type_imports=type_imports,
         needs_datetime=needs_datetime,
     )
+
+
+def _model_unions(annotation: str, classes: set[str]) -> list[str]:
+    """Every union inside ``annotation`` with two or more members naming a model class."""
+    found = []
+    for node in ast.walk(ast.parse(annotation, mode="eval")):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            members = _union_members(ast.unparse(node))
+            with_models = [m for m in members if annotation_names(m) & classes]
+            if len(with_models) > 1:
+                found.append(ast.unparse(node))
+    return found
+
+
+def _check_no_model_unions(models: Models, root: str) -> None:
+    """Responses are parsed with open enums (``_leniently`` in the facade), which would let the
+    wrong variant of a oneOf of models match; so generation fails if a response ever has one."""
+    todo, seen = [root], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or models.is_enum(name):
+            continue
+        seen.add(name)
+        for f in models.model(name).fields:
+            referenced = annotation_names(f.annotation) & models.names
+            classes = {n for n in referenced if not models.is_enum(n)}
+            unions = _model_unions(f.annotation, classes)
+            if unions:
+                raise IntrospectionError(
+                    f"response model {name}.{f.name} is a union of models ({unions[0]}); "
+                    "revisit _leniently in generator/sdk/facade/_resources.py.jinja"
+                )
+            todo.extend(sorted(referenced))
 
 
 def _first_sentence(text: str) -> str:
