@@ -23,7 +23,9 @@ INVALID_PROGRAM_ID = 310146
 INVALID_CURRENCY_ID = 310147
 MAX_NAME = 200
 EMF_EVENTS = frozenset({"CustomerRegistration", "PointsRedemption", "ReturnBill", "PointsTransfer"})
-TRANSACTION_TYPES = frozenset({"QUANTITY", "SALES", "GROSS_SALES", "COUNT", "VISIT", "EXTENDED_FIELD"})
+TRANSACTION_TYPES = frozenset(
+    {"QUANTITY", "SALES", "GROSS_SALES", "COUNT", "VISIT", "EXTENDED_FIELD"}
+)
 ALLOWED: dict[str, frozenset[str]] = {
     "TRANSACTION": TRANSACTION_TYPES,
     "LINEITEM": TRANSACTION_TYPES,
@@ -32,7 +34,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "POINTS": frozenset({"REGULAR_POINTS", "PROMOTIONAL_POINTS", "ALL_POINTS"}),
     "ALTERNATE_CURRENCIES": frozenset({"ALL", "REGULAR", "PROMOTION"}),
 }
-NAME_TYPES = frozenset({"targetGroupName", "streakName", "targetName", "streakLevelName", "periodName"})
+NAME_TYPES = frozenset(
+    {"targetGroupName", "streakName", "targetName", "streakLevelName", "periodName"}
+)
 TARGET_BODIES = {
     "createTargetGroup": "group",
     "updateTargetGroup": "group",
@@ -64,9 +68,14 @@ def _target_error(target: dict[str, Any], creating: bool) -> ApiError | None:
         return bad_request("Length of Target rule name cannot exceed 200", NAME_TOO_LONG)
     entity, kind = target.get("targetEntity"), target.get("targetType")
     if creating and entity in ALLOWED and isinstance(kind, str):
-        emf_misuse = entity == "EVENT" and target.get("eventName") in EMF_EVENTS and kind not in (
-            "COUNT",
-            "VISIT",
+        emf_misuse = (
+            entity == "EVENT"
+            and target.get("eventName") in EMF_EVENTS
+            and kind
+            not in (
+                "COUNT",
+                "VISIT",
+            )
         )
         if kind not in ALLOWED[entity] or emf_misuse:
             return bad_request(
@@ -74,7 +83,9 @@ def _target_error(target: dict[str, Any], creating: bool) -> ApiError | None:
                 INVALID_ENTITY_TYPE,
             )
     info = target.get("extendedFieldInfo")
-    if (kind == "EXTENDED_FIELD" or entity == "ALTERNATE_CURRENCIES") and not isinstance(info, dict):
+    if (kind == "EXTENDED_FIELD" or entity == "ALTERNATE_CURRENCIES") and not isinstance(
+        info, dict
+    ):
         return bad_request(
             "Target rule metadata is required in case of EXTENDED_FIELD/ALTERNATE_CURRENCIES "
             "target type",

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sandbox.openapi import BUNDLE_JSON
-from sandbox.seed import DEMO, OTHER, READ_ONLY
+from sandbox.seed import DEMO, OTHER, READ_ONLY, Credential
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
@@ -27,9 +27,9 @@ class Server:
     db: Path
     process: subprocess.Popen[str]
 
-    def client(self, credential: object = DEMO, **kwargs: object) -> httpx.Client:
-        headers = {"Authorization": credential.basic_header} if credential is not None else {}  # type: ignore[attr-defined]
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=10.0, **kwargs)  # type: ignore[arg-type]
+    def client(self, credential: Credential | None = DEMO, timeout: float = 10.0) -> httpx.Client:
+        headers = {"Authorization": credential.basic_header} if credential is not None else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
 
 def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = None) -> Server:

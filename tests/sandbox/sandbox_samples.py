@@ -38,7 +38,11 @@ def group(tracking: str = "DEFAULT", **overrides: Any) -> dict[str, Any]:
         "preferredTillId": 75000001,
         "periods": [
             {"startDate": "2030-01-01", "endDate": "2030-01-31", "refCode": "Cycle_1"},
-            {"startDate": "2030-02-01T00:00:00.000Z", "endDate": "2030-02-28T23:59:59.999Z", "refCode": "Cycle_2"},
+            {
+                "startDate": "2030-02-01T00:00:00.000Z",
+                "endDate": "2030-02-28T23:59:59.999Z",
+                "refCode": "Cycle_2",
+            },
         ],
         "targets": [target()],
     }
@@ -52,7 +56,9 @@ def group(tracking: str = "DEFAULT", **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def create_group(client: httpx.Client, tracking: str = "DEFAULT", **overrides: Any) -> dict[str, Any]:
+def create_group(
+    client: httpx.Client, tracking: str = "DEFAULT", **overrides: Any
+) -> dict[str, Any]:
     response = client.post("/v3/targetGroups", json=group(tracking, **overrides))
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()["data"]
@@ -67,7 +73,12 @@ def bodies(group_id: int, target_id: int, period_id: int) -> dict[str, Any]:
         "checkNameValidity": {"type": "targetGroupName", "value": "free name"},
         "createTargetPeriods": [{"startDate": "2031-01-01", "endDate": "2031-01-31"}],
         "updateTargetPeriods": [
-            {"id": period_id, "description": "d", "startDate": "2030-01-01", "endDate": "2030-01-30"}
+            {
+                "id": period_id,
+                "description": "d",
+                "startDate": "2030-01-01",
+                "endDate": "2030-01-30",
+            }
         ],
         "createTargets": [target("extra")],
         "updateTarget": {"name": "edited", "targetType": "SALES", "expression": "true"},

@@ -42,7 +42,9 @@ def error(response: httpx.Response, status: int, code: int | None = None) -> str
 # --- target groups -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tracking", ["DEFAULT", "UNIFIED", "STREAKS", "NON_CONTINUOUS_STREAKS", "CAPPING"])
+@pytest.mark.parametrize(
+    "tracking", ["DEFAULT", "UNIFIED", "STREAKS", "NON_CONTINUOUS_STREAKS", "CAPPING"]
+)
 def test_create_each_tracking_type(client: httpx.Client, tracking: str) -> None:
     data = ok(client.post("/v3/targetGroups", json=group(tracking)))
     assert data["id"] > 0 and data["trackingType"] == tracking
@@ -72,8 +74,13 @@ def test_unified_any_uses_or(client: httpx.Client) -> None:
 
 
 def test_behavioural_and_emf_event_targets(client: httpx.Client) -> None:
-    steps = target("steps", targetEntity="EVENT", eventName="walk", targetType="EVENT_ATTRIBUTE",
-                   extendedFieldInfo={"name": "steps", "aggregateFunction": "SUM"})
+    steps = target(
+        "steps",
+        targetEntity="EVENT",
+        eventName="walk",
+        targetType="EVENT_ATTRIBUTE",
+        extendedFieldInfo={"name": "steps", "aggregateFunction": "SUM"},
+    )
     emf = target("redeem", targetEntity="EVENT", eventName="PointsRedemption", targetType="VISIT")
     data = create_group(client, targets=[steps, emf])
     assert data["targets"][0]["extendedFieldInfo"] == {"name": "steps", "aggregateFunction": "SUM"}
@@ -85,7 +92,9 @@ def test_unknown_request_members_are_ignored_not_echoed(client: httpx.Client) ->
     assert "surprise" not in data and "extra" not in data["targets"][0]
 
 
-def test_name_unique_per_org_case_insensitive(client: httpx.Client, other_client: httpx.Client) -> None:
+def test_name_unique_per_org_case_insensitive(
+    client: httpx.Client, other_client: httpx.Client
+) -> None:
     name = unique("Summer Spend")
     create_group(client, name=name)
     error(client.post("/v3/targetGroups", json=group(name=name.upper())), 409, 310069)
@@ -103,8 +112,16 @@ def test_invalid_entity_type_combination_is_310033(client: httpx.Client) -> None
     body = group(targets=[target(targetEntity="EVENT", eventName="walk", targetType="SALES")])
     message = error(client.post("/v3/targetGroups", json=body), 400, 310033)
     assert "EVENT" in message
-    emf = group(targets=[target(targetEntity="EVENT", eventName="ReturnBill", targetType="EVENT_ATTRIBUTE",
-                                extendedFieldInfo={"name": "x", "aggregateFunction": "SUM"})])
+    emf = group(
+        targets=[
+            target(
+                targetEntity="EVENT",
+                eventName="ReturnBill",
+                targetType="EVENT_ATTRIBUTE",
+                extendedFieldInfo={"name": "x", "aggregateFunction": "SUM"},
+            )
+        ]
+    )
     error(client.post("/v3/targetGroups", json=emf), 400, 310033)
 
 
@@ -118,7 +135,9 @@ def test_leaderboard_rules(client: httpx.Client, other_client: httpx.Client) -> 
     error(client.post("/v3/targetGroups", json=cyclic), 400, 310132)
     # The other org has no leaderboards.
     error(other_client.post("/v3/targetGroups", json=group(leaderboardEnabled=True)), 400, 310133)
-    assert ok(client.post("/v3/targetGroups", json=group(leaderboardEnabled=True)))["leaderboardEnabled"]
+    assert ok(client.post("/v3/targetGroups", json=group(leaderboardEnabled=True)))[
+        "leaderboardEnabled"
+    ]
 
 
 def test_list_target_groups_filters(client: httpx.Client) -> None:
@@ -127,9 +146,15 @@ def test_list_target_groups_filters(client: httpx.Client) -> None:
     listed = {g["id"]: g for g in ok(client.get("/v3/targetGroups"))}
     assert mine["id"] not in listed and stopped["id"] in listed
     assert "periods" not in listed[stopped["id"]]
-    with_user = ok(client.get("/v3/targetGroups", params={"includeUserCreatedTargetGroups": "true"}))
+    with_user = ok(
+        client.get("/v3/targetGroups", params={"includeUserCreatedTargetGroups": "true"})
+    )
     assert mine["id"] in {g["id"] for g in with_user}
-    active = ok(client.get("/v3/targetGroups", params={"includeOnlyActive": "true", "includePeriods": "true"}))
+    active = ok(
+        client.get(
+            "/v3/targetGroups", params={"includeOnlyActive": "true", "includePeriods": "true"}
+        )
+    )
     assert stopped["id"] not in {g["id"] for g in active}
     assert all("periods" in g for g in active)
 
@@ -143,16 +168,39 @@ def test_get_missing_and_malformed_ids(client: httpx.Client) -> None:
 def test_update_target_group(client: httpx.Client) -> None:
     data = create_group(client)
     tid = data["targets"][0]["id"]
-    body = {"name": unique("Renamed"), "description": "changed", "preferredTillId": 7,
-            "targets": [{"id": tid, "name": "new rule", "targetType": "SALES", "expression": "currentTxn.value>5"}]}
+    body = {
+        "name": unique("Renamed"),
+        "description": "changed",
+        "preferredTillId": 7,
+        "targets": [
+            {
+                "id": tid,
+                "name": "new rule",
+                "targetType": "SALES",
+                "expression": "currentTxn.value>5",
+            }
+        ],
+    }
     updated = ok(client.put(f"/v3/targetGroups/editTargetGroup/{data['id']}", json=body))
-    assert (updated["name"], updated["description"], updated["preferredTillId"]) == (body["name"], "changed", 7)
+    assert (updated["name"], updated["description"], updated["preferredTillId"]) == (
+        body["name"],
+        "changed",
+        7,
+    )
     assert updated["targets"][0]["expression"] == "currentTxn.value>5"
     assert updated["attribution"]["lastUpdatedOn"] >= data["attribution"]["lastUpdatedOn"]
     taken = create_group(client)["name"]
-    error(client.put(f"/v3/targetGroups/editTargetGroup/{data['id']}", json={"name": taken.lower()}), 409, 310069)
+    error(
+        client.put(f"/v3/targetGroups/editTargetGroup/{data['id']}", json={"name": taken.lower()}),
+        409,
+        310069,
+    )
     # Renaming to its own name in another case is fine.
-    ok(client.put(f"/v3/targetGroups/editTargetGroup/{data['id']}", json={"name": body["name"].upper()}))
+    ok(
+        client.put(
+            f"/v3/targetGroups/editTargetGroup/{data['id']}", json={"name": body["name"].upper()}
+        )
+    )
     error(client.put("/v3/targetGroups/editTargetGroup/999999", json={"name": "x"}), 404)
 
 
@@ -168,12 +216,18 @@ def test_delete_target_group(client: httpx.Client) -> None:
 
 def test_check_name_validity(client: httpx.Client) -> None:
     data = create_group(client)
-    check = lambda kind, value: ok(client.post("/v3/targetGroups/isValidName", json={"type": kind, "value": value}))  # noqa: E731
+    check = lambda kind, value: ok(
+        client.post("/v3/targetGroups/isValidName", json={"type": kind, "value": value})
+    )  # noqa: E731
     assert check("targetGroupName", data["name"].swapcase()) is False
     assert check("targetGroupName", unique("free")) is True
     assert check("targetName", data["targets"][0]["name"]) is False
     assert check("periodName", "Cycle_1") is False
-    error(client.post("/v3/targetGroups/isValidName", json={"type": "bogus", "value": "x"}), 400, 310145)
+    error(
+        client.post("/v3/targetGroups/isValidName", json={"type": "bogus", "value": "x"}),
+        400,
+        310145,
+    )
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -182,35 +236,106 @@ def test_check_name_validity(client: httpx.Client) -> None:
 def test_periods_create_list_update(client: httpx.Client) -> None:
     data = create_group(client)
     gid = data["id"]
-    created = ok(client.post(f"/v3/targetGroups/{gid}/targetPeriods",
-                             json=[{"startDate": "2030-03-01", "endDate": "2030-03-31", "refCode": "Cycle_3"}]))
+    created = ok(
+        client.post(
+            f"/v3/targetGroups/{gid}/targetPeriods",
+            json=[{"startDate": "2030-03-01", "endDate": "2030-03-31", "refCode": "Cycle_3"}],
+        )
+    )
     assert created[0]["targetGroupId"] == gid and created[0]["periodStatus"] == "NOT_STARTED"
     listed = ok(client.get(f"/v3/targetGroups/{gid}/targetPeriods"))
     assert [p["refCode"] for p in listed] == ["Cycle_1", "Cycle_2", "Cycle_3"]
     # NOT_STARTED: both dates may move.
-    moved = ok(client.put(f"/v3/targetGroups/{gid}/targetPeriods", json=[
-        {"id": created[0]["id"], "description": "moved", "startDate": "2030-04-01", "endDate": "2030-04-30"}]))
-    assert (moved[0]["startDate"], moved[0]["endDate"], moved[0]["description"]) == ("2030-04-01", "2030-04-30", "moved")
-    error(client.put(f"/v3/targetGroups/{gid}/targetPeriods", json=[
-        {"id": 999999, "description": "x", "startDate": "2030-04-01", "endDate": "2030-04-30"}]), 404)
+    moved = ok(
+        client.put(
+            f"/v3/targetGroups/{gid}/targetPeriods",
+            json=[
+                {
+                    "id": created[0]["id"],
+                    "description": "moved",
+                    "startDate": "2030-04-01",
+                    "endDate": "2030-04-30",
+                }
+            ],
+        )
+    )
+    assert (moved[0]["startDate"], moved[0]["endDate"], moved[0]["description"]) == (
+        "2030-04-01",
+        "2030-04-30",
+        "moved",
+    )
+    error(
+        client.put(
+            f"/v3/targetGroups/{gid}/targetPeriods",
+            json=[
+                {
+                    "id": 999999,
+                    "description": "x",
+                    "startDate": "2030-04-01",
+                    "endDate": "2030-04-30",
+                }
+            ],
+        ),
+        404,
+    )
 
 
 def test_running_and_ended_period_rules(client: httpx.Client) -> None:
-    data = create_group(client, periods=[
-        {"startDate": "2020-01-01", "endDate": "2020-01-31"},
-        {"startDate": "2020-02-01", "endDate": "2099-12-31"},
-    ])
+    data = create_group(
+        client,
+        periods=[
+            {"startDate": "2020-01-01", "endDate": "2020-01-31"},
+            {"startDate": "2020-02-01", "endDate": "2099-12-31"},
+        ],
+    )
     ended, running = data["periods"]
     assert (ended["periodStatus"], running["periodStatus"]) == ("ENDED", "RUNNING")
     url = f"/v3/targetGroups/{data['id']}/targetPeriods"
-    msg = error(client.put(url, json=[{"id": running["id"], "description": "x", "startDate": "2020-02-02",
-                                       "endDate": "2099-12-31"}]), 400, 300004)
+    msg = error(
+        client.put(
+            url,
+            json=[
+                {
+                    "id": running["id"],
+                    "description": "x",
+                    "startDate": "2020-02-02",
+                    "endDate": "2099-12-31",
+                }
+            ],
+        ),
+        400,
+        300004,
+    )
     assert "only its endDate" in msg
-    new_end = ok(client.put(url, json=[{"id": running["id"], "description": "x", "startDate": "2020-02-01",
-                                        "endDate": "2098-06-30"}]))
+    new_end = ok(
+        client.put(
+            url,
+            json=[
+                {
+                    "id": running["id"],
+                    "description": "x",
+                    "startDate": "2020-02-01",
+                    "endDate": "2098-06-30",
+                }
+            ],
+        )
+    )
     assert new_end[0]["endDate"] == "2098-06-30"
-    error(client.put(url, json=[{"id": ended["id"], "description": "x", "startDate": "2020-01-01",
-                                 "endDate": "2020-01-30"}]), 400, 300004)
+    error(
+        client.put(
+            url,
+            json=[
+                {
+                    "id": ended["id"],
+                    "description": "x",
+                    "startDate": "2020-01-01",
+                    "endDate": "2020-01-30",
+                }
+            ],
+        ),
+        400,
+        300004,
+    )
     # The rejected update wrote nothing.
     assert ok(client.get(url))[0]["endDate"] == "2020-01-31"
 
@@ -221,18 +346,35 @@ def test_running_and_ended_period_rules(client: httpx.Client) -> None:
 def test_targets_create_list_update_deactivate(client: httpx.Client) -> None:
     data = create_group(client, "UNIFIED")
     gid = data["id"]
-    added = ok(client.post(f"/v3/targetGroups/{gid}/targets", json=[target("third", targetType="QUANTITY")]))
+    added = ok(
+        client.post(
+            f"/v3/targetGroups/{gid}/targets", json=[target("third", targetType="QUANTITY")]
+        )
+    )
     tid = added[0]["id"]
     ids = [t["id"] for t in data["targets"]] + [tid]
-    assert ok(client.get(f"/v3/targetGroups/{gid}"))["unifiedTargetExpression"]["ruleExpression"] == "({} & {} & {})".format(*ids)
+    assert ok(client.get(f"/v3/targetGroups/{gid}"))["unifiedTargetExpression"][
+        "ruleExpression"
+    ] == "({} & {} & {})".format(*ids)
     listed = ok(client.get(f"/v3/targetGroups/{gid}/targets"))
     assert [t["id"] for t in listed] == ids
     values = listed[2]["defaultValues"]
-    edited = ok(client.put(f"/v3/targetGroups/{gid}/targets/{tid}", json={
-        "name": "third edited", "targetType": "QUANTITY", "filters": [{"entityType": "STORE", "entityIds": [7]}],
-        "defaultValues": [{"id": values[0]["id"], "defaultValue": 42}]}))
+    edited = ok(
+        client.put(
+            f"/v3/targetGroups/{gid}/targets/{tid}",
+            json={
+                "name": "third edited",
+                "targetType": "QUANTITY",
+                "filters": [{"entityType": "STORE", "entityIds": [7]}],
+                "defaultValues": [{"id": values[0]["id"], "defaultValue": 42}],
+            },
+        )
+    )
     assert edited["name"] == "third edited" and edited["filters"][0]["entityIds"] == [7]
-    assert edited["defaultValues"][0]["defaultValue"] == 42 and edited["defaultValues"][1]["defaultValue"] == 250.5
+    assert (
+        edited["defaultValues"][0]["defaultValue"] == 42
+        and edited["defaultValues"][1]["defaultValue"] == 250.5
+    )
     assert ok(client.delete(f"/v3/targetGroups/{gid}/targets/{tid}")) is True
     after = ok(client.get(f"/v3/targetGroups/{gid}"))
     assert [t["active"] for t in after["targets"]] == [True, True, False]
@@ -240,12 +382,22 @@ def test_targets_create_list_update_deactivate(client: httpx.Client) -> None:
     error(client.delete(f"/v3/targetGroups/{gid}/targets/999999"), 404)
     other = create_group(client)
     # A target id of another group is not found under this one.
-    error(client.put(f"/v3/targetGroups/{other['id']}/targets/{tid}", json={"name": "x", "targetType": "SALES"}), 404)
+    error(
+        client.put(
+            f"/v3/targetGroups/{other['id']}/targets/{tid}",
+            json={"name": "x", "targetType": "SALES"},
+        ),
+        404,
+    )
 
 
 def test_create_targets_rules(client: httpx.Client) -> None:
     gid = create_group(client)["id"]
-    error(client.post(f"/v3/targetGroups/{gid}/targets", json=[target(targetEntity="POINTS")]), 400, 310033)
+    error(
+        client.post(f"/v3/targetGroups/{gid}/targets", json=[target(targetEntity="POINTS")]),
+        400,
+        310033,
+    )
     error(client.post(f"/v3/targetGroups/{gid}/targets", json=[target("x" * 201)]), 400, 310008)
     assert len(ok(client.get(f"/v3/targetGroups/{gid}/targets"))) == 1
 
@@ -254,53 +406,115 @@ def test_update_unified_targets(client: httpx.Client) -> None:
     data = create_group(client, "UNIFIED")
     gid = data["id"]
     first, second = data["targets"]
-    result = ok(client.put(f"/v3/targetGroups/{gid}/unifiedTargets", json={
-        "unifiedTargetExpression": {"thresholdValue": 40000},
-        "targets": [{"id": first["id"], "name": "kept", "targetType": "SALES",
-                     "defaultValues": [{"defaultValue": 9}]}],
-        "deactivateTargetIds": [second["id"]],
-    }))
-    assert result["unifiedTargetExpression"] == {"aggregation": "SUM", "thresholdValue": 40000,
-                                                 "ruleExpression": f"({first['id']})"}
-    assert result["targets"][0]["name"] == "kept" and result["deactivateTargetIds"] == [second["id"]]
+    result = ok(
+        client.put(
+            f"/v3/targetGroups/{gid}/unifiedTargets",
+            json={
+                "unifiedTargetExpression": {"thresholdValue": 40000},
+                "targets": [
+                    {
+                        "id": first["id"],
+                        "name": "kept",
+                        "targetType": "SALES",
+                        "defaultValues": [{"defaultValue": 9}],
+                    }
+                ],
+                "deactivateTargetIds": [second["id"]],
+            },
+        )
+    )
+    assert result["unifiedTargetExpression"] == {
+        "aggregation": "SUM",
+        "thresholdValue": 40000,
+        "ruleExpression": f"({first['id']})",
+    }
+    assert result["targets"][0]["name"] == "kept" and result["deactivateTargetIds"] == [
+        second["id"]
+    ]
     assert [t["active"] for t in ok(client.get(f"/v3/targetGroups/{gid}/targets"))] == [True, False]
-    error(client.put(f"/v3/targetGroups/{gid}/unifiedTargets", json={"deactivateTargetIds": [999999]}), 404)
+    error(
+        client.put(
+            f"/v3/targetGroups/{gid}/unifiedTargets", json={"deactivateTargetIds": [999999]}
+        ),
+        404,
+    )
 
 
 # --- communications, channels, milestones, oauth ------------------------------------------------
 
 
 def test_channels(client: httpx.Client) -> None:
-    assert [c["name"] for c in ok(client.get("/v3/targetGroups/channels"))] == ["SMS", "EMAIL", "MOBILE PUSH"]
+    assert [c["name"] for c in ok(client.get("/v3/targetGroups/channels"))] == [
+        "SMS",
+        "EMAIL",
+        "MOBILE PUSH",
+    ]
 
 
 def test_communications_upsert_and_read(client: httpx.Client) -> None:
     data = create_group(client)
     base = f"/v3/targetGroups/{data['id']}/targets/{data['targets'][0]['id']}/communications"
     channel = ok(client.get("/v3/targetGroups/channels"))[1]["id"]
-    first = ok(client.post(base + "/upsert", json=[
-        {"channelId": channel, "communicationType": "START", "messageTemplate": "Go!", "offsetDays": 0},
-        {"channelId": channel, "communicationType": "FINISH", "messageTemplate": "Done"}]))
-    again = ok(client.post(base + "/upsert", json=[
-        {"channelId": channel, "communicationType": "START", "messageTemplate": "Go now!"}]))
+    first = ok(
+        client.post(
+            base + "/upsert",
+            json=[
+                {
+                    "channelId": channel,
+                    "communicationType": "START",
+                    "messageTemplate": "Go!",
+                    "offsetDays": 0,
+                },
+                {"channelId": channel, "communicationType": "FINISH", "messageTemplate": "Done"},
+            ],
+        )
+    )
+    again = ok(
+        client.post(
+            base + "/upsert",
+            json=[
+                {"channelId": channel, "communicationType": "START", "messageTemplate": "Go now!"}
+            ],
+        )
+    )
     assert again[0]["id"] == first[0]["id"] and again[0]["messageTemplate"] == "Go now!"
     listed = ok(client.get(base))
-    assert [(c["communicationType"], c["messageTemplate"]) for c in listed] == [("START", "Go now!"), ("FINISH", "Done")]
-    error(client.post(base + "/upsert", json=[{"channelId": 999999, "communicationType": "START"}]), 404)
+    assert [(c["communicationType"], c["messageTemplate"]) for c in listed] == [
+        ("START", "Go now!"),
+        ("FINISH", "Done"),
+    ]
+    error(
+        client.post(base + "/upsert", json=[{"channelId": 999999, "communicationType": "START"}]),
+        404,
+    )
 
 
 def test_milestones_filters_and_pagination(client: httpx.Client) -> None:
     tag = unique("zzmilestone")
-    live = create_group(client, "STREAKS", name=f"{tag} live", periods=[{"startDate": "2020-01-01", "endDate": "2099-01-01"}])
+    live = create_group(
+        client,
+        "STREAKS",
+        name=f"{tag} live",
+        periods=[{"startDate": "2020-01-01", "endDate": "2099-01-01"}],
+    )
     create_group(client, name=f"{tag} upcoming")
-    create_group(client, name=f"{tag} ended", periods=[{"startDate": "2020-01-01", "endDate": "2020-02-01"}],
-                 targets=[target(targetType="VISIT")])
+    create_group(
+        client,
+        name=f"{tag} ended",
+        periods=[{"startDate": "2020-01-01", "endDate": "2020-02-01"}],
+        targets=[target(targetType="VISIT")],
+    )
     create_group(client, name=f"{tag} stopped", active=False)
     page = ok(client.get("/v3/milestones", params={"name": tag, "limit": 2}))
     assert page and len(page) == 2
-    full = client.get("/v3/milestones", params={"name": tag.upper(), "limit": 2, "offset": 2}).json()
+    full = client.get(
+        "/v3/milestones", params={"name": tag.upper(), "limit": 2, "offset": 2}
+    ).json()
     assert full["pagination"] == {"limit": 2, "offset": 2, "total": 4}
-    names = lambda **q: sorted(g["name"].removeprefix(tag + " ") for g in ok(client.get("/v3/milestones", params={"name": tag, **q})))  # noqa: E731
+    names = lambda **q: sorted(
+        g["name"].removeprefix(tag + " ")
+        for g in ok(client.get("/v3/milestones", params={"name": tag, **q}))
+    )  # noqa: E731
     assert names(status="LIVE") == ["live"]
     assert names(status="UPCOMING") == ["upcoming"]
     assert names(status="ENDED") == ["ended"]
@@ -320,11 +534,20 @@ def test_milestones_filters_and_pagination(client: httpx.Client) -> None:
 
 def test_oauth_token(server: Server) -> None:
     with httpx.Client(base_url=server.base_url) as anonymous:
-        data = ok(anonymous.post("/v3/oauth/token/generate", json={"key": "demo-key", "secret": "demo-secret"}))
+        data = ok(
+            anonymous.post(
+                "/v3/oauth/token/generate", json={"key": "demo-key", "secret": "demo-secret"}
+            )
+        )
         assert data["ttlSeconds"] > 0
-        groups = anonymous.get("/v3/targetGroups", headers={"X-CAP-API-OAUTH-TOKEN": data["accessToken"]})
+        groups = anonymous.get(
+            "/v3/targetGroups", headers={"X-CAP-API-OAUTH-TOKEN": data["accessToken"]}
+        )
         ok(groups)
-        error(anonymous.post("/v3/oauth/token/generate", json={"key": "demo-key", "secret": "wrong"}), 401)
+        error(
+            anonymous.post("/v3/oauth/token/generate", json={"key": "demo-key", "secret": "wrong"}),
+            401,
+        )
         error(anonymous.get("/v3/targetGroups", headers={"X-CAP-API-OAUTH-TOKEN": "forged"}), 401)
 
 
@@ -334,10 +557,20 @@ def test_oauth_token(server: Server) -> None:
 def test_bad_input(client: httpx.Client, server: Server) -> None:
     count = len(ok(client.get("/v3/targetGroups")))
     raw = {"Content-Type": "application/json"}
-    assert "Malformed JSON" in error(client.post("/v3/targetGroups", content=b"{nope", headers=raw), 400, 300004)
-    assert "totalPeriods" in error(client.post("/v3/targetGroups", json=group(totalPeriods="two")), 400, 300004)
-    assert "trackingType" in error(client.post("/v3/targetGroups", json=group(trackingType="WEEKLY")), 400)
-    error(client.post("/v3/targetGroups", content=b"{}", headers={"Content-Type": "text/plain"}), 415, 415)
+    assert "Malformed JSON" in error(
+        client.post("/v3/targetGroups", content=b"{nope", headers=raw), 400, 300004
+    )
+    assert "totalPeriods" in error(
+        client.post("/v3/targetGroups", json=group(totalPeriods="two")), 400, 300004
+    )
+    assert "trackingType" in error(
+        client.post("/v3/targetGroups", json=group(trackingType="WEEKLY")), 400
+    )
+    error(
+        client.post("/v3/targetGroups", content=b"{}", headers={"Content-Type": "text/plain"}),
+        415,
+        415,
+    )
     error(client.post("/v3/targetGroups", content=b"x" * 2_000_000, headers=raw), 413, 413)
     error(client.post("/v3/targetGroups", content=b"NaN", headers=raw), 400)
     error(client.post("/v3/targetGroups", content=b"", headers=raw), 400)
@@ -358,7 +591,10 @@ def test_serves_the_hand_written_bundle(server: Server) -> None:
         assert yaml_response.content == BUNDLE_YAML.read_bytes()
         assert yaml_response.headers["x-cap-requestid"]
         assert anonymous.get("/openapi.json").content == BUNDLE_JSON.read_bytes()
-        assert b"/sandbox/users/{userId}/transactions" in anonymous.get("/sandbox/openapi.yaml").content
+        assert (
+            b"/sandbox/users/{userId}/transactions"
+            in anonymous.get("/sandbox/openapi.yaml").content
+        )
         docs = anonymous.get("/docs")
         assert docs.status_code in (200, 404)
         if docs.status_code == 404:

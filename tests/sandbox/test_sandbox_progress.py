@@ -9,9 +9,21 @@ P = Period(1, 10 * DAY, 20 * DAY - 1)
 NOW = 15 * DAY
 
 
-def tx(day: float, amount: float = 0, gross: float | None = None, qty: float = 1, store: int | None = None) -> Activity:
+def tx(
+    day: float,
+    amount: float = 0,
+    gross: float | None = None,
+    qty: float = 1,
+    store: int | None = None,
+) -> Activity:
     return Activity(
-        "TRANSACTION", "TransactionAdd", int(day * DAY), amount, amount if gross is None else gross, qty, store
+        "TRANSACTION",
+        "TransactionAdd",
+        int(day * DAY),
+        amount,
+        amount if gross is None else gross,
+        qty,
+        store,
     )
 
 
@@ -19,7 +31,9 @@ def ev(day: float, name: str = "walk", **attrs: object) -> Activity:
     return Activity("EVENT", name, int(day * DAY), attributes=dict(attrs))
 
 
-def progress(rule: Rule, activities: list[Activity], target: float | None = 100.0) -> tuple[float, int | None]:
+def progress(
+    rule: Rule, activities: list[Activity], target: float | None = 100.0
+) -> tuple[float, int | None]:
     result = period_progress(rule, P, target, activities, NOW)
     return result.achieved_value, result.achieved_ms
 
@@ -39,7 +53,13 @@ def test_visit_counts_distinct_days() -> None:
 
 def test_event_attribute_sums_the_named_attribute_of_matching_events_only() -> None:
     rule = Rule("EVENT_ATTRIBUTE", "EVENT", event_name="walk", attribute="steps")
-    acts = [ev(11, steps=4000), ev(12, steps=7000), ev(12, "run", steps=99999), ev(13, steps="x"), tx(13, 5)]
+    acts = [
+        ev(11, steps=4000),
+        ev(12, steps=7000),
+        ev(12, "run", steps=99999),
+        ev(13, steps="x"),
+        tx(13, 5),
+    ]
     assert progress(rule, acts, 10000) == (11000, 12 * DAY)
 
 
@@ -79,7 +99,11 @@ WEEKS = [Period(i, i * 7 * DAY, (i + 1) * 7 * DAY - 1) for i in range(5)]
 def test_continuous_streak_resets_on_a_missed_period() -> None:
     achieved = [1 * DAY, 8 * DAY, None, 22 * DAY, None]
     levels = streak_levels(WEEKS, achieved, [2, 3], continuous=True, now_ms=30 * DAY)
-    assert (levels[0].status, levels[0].current_count, levels[0].achieved_ms) == ("ACHIEVED", 2, 8 * DAY)
+    assert (levels[0].status, levels[0].current_count, levels[0].achieved_ms) == (
+        "ACHIEVED",
+        2,
+        8 * DAY,
+    )
     assert levels[0].achieved_period == 1
     # week 2 was missed, so the run restarted at week 3; week 4 is still running.
     assert (levels[1].status, levels[1].current_count) == ("IN_PROGRESS", 1)
@@ -93,7 +117,11 @@ def test_running_period_does_not_break_a_streak() -> None:
 def test_non_continuous_streak_counts_every_achieved_period() -> None:
     achieved = [1 * DAY, None, 15 * DAY, None, 29 * DAY]
     levels = streak_levels(WEEKS, achieved, [3], continuous=False, now_ms=40 * DAY)
-    assert (levels[0].status, levels[0].achieved_ms, levels[0].achieved_period) == ("ACHIEVED", 29 * DAY, 4)
+    assert (levels[0].status, levels[0].achieved_ms, levels[0].achieved_period) == (
+        "ACHIEVED",
+        29 * DAY,
+        4,
+    )
 
 
 def test_streak_not_started() -> None:

@@ -25,7 +25,9 @@ from sandbox.validation import coerce
         ("7", {"anyOf": [{"type": "integer"}, {"type": "null"}]}, 7),
     ],
 )
-def test_coerce_by_declared_type_only(value: str, schema: dict[str, object], expected: object) -> None:
+def test_coerce_by_declared_type_only(
+    value: str, schema: dict[str, object], expected: object
+) -> None:
     assert coerce(value, schema) == expected
 
 
@@ -33,7 +35,9 @@ def test_dates() -> None:
     assert iso_millis(parse_instant("2024-10-08T00:45:12.063")) == "2024-10-08T00:45:12.063Z"
     assert iso_millis(parse_instant("2024-10-08", end_of_day=True)) == "2024-10-08T23:59:59.999Z"
     assert iso_millis(parse_instant("2024-10-08T10:00+05:30")) == "2024-10-08T04:30:00.000Z"
-    assert capillary_timestamp(parse_instant("2024-11-25T04:36:21Z")) == "2024-11-25T04:36:21.000+0000"
+    assert (
+        capillary_timestamp(parse_instant("2024-11-25T04:36:21Z")) == "2024-11-25T04:36:21.000+0000"
+    )
     # Out-of-range fields roll over like Java's lenient calendar instead of failing.
     assert date_str(parse_instant("2024-13-01")) == "2025-01-01"
     assert date_str(parse_instant("0000-00-00")).startswith("0001-")
@@ -42,13 +46,30 @@ def test_dates() -> None:
 def test_business_codes() -> None:
     long = "x" * 201
     assert business_error("createTargetGroup", {"name": long}).code == 310008  # type: ignore[union-attr]
-    bad_combo = {"name": "g", "targets": [{"name": "t", "targetEntity": "EVENT", "targetType": "SALES"}]}
+    bad_combo = {
+        "name": "g",
+        "targets": [{"name": "t", "targetEntity": "EVENT", "targetType": "SALES"}],
+    }
     assert business_error("createTargetGroup", bad_combo).code == 310033  # type: ignore[union-attr]
-    emf = [{"name": "t", "targetEntity": "EVENT", "eventName": "ReturnBill", "targetType": "EVENT_ATTRIBUTE"}]
+    emf = [
+        {
+            "name": "t",
+            "targetEntity": "EVENT",
+            "eventName": "ReturnBill",
+            "targetType": "EVENT_ATTRIBUTE",
+        }
+    ]
     assert business_error("createTargets", emf).code == 310033  # type: ignore[union-attr]
     ext = [{"name": "t", "targetEntity": "TRANSACTION", "targetType": "EXTENDED_FIELD"}]
     assert business_error("createTargets", ext).code == 310094  # type: ignore[union-attr]
-    alt = [{"name": "t", "targetEntity": "ALTERNATE_CURRENCIES", "targetType": "ALL", "extendedFieldInfo": {"programId": 1}}]
+    alt = [
+        {
+            "name": "t",
+            "targetEntity": "ALTERNATE_CURRENCIES",
+            "targetType": "ALL",
+            "extendedFieldInfo": {"programId": 1},
+        }
+    ]
     assert business_error("createTargets", alt).code == 310147  # type: ignore[union-attr]
     alt[0]["extendedFieldInfo"] = {"alternateCurrencyIdentifier": "c", "programId": 0}
     assert business_error("createTargets", alt).code == 310146  # type: ignore[union-attr]
@@ -61,7 +82,10 @@ def test_literal_routes_shadow_templated_ones() -> None:
     assert _shadows("/v3/targetGroups/channels/targets", "/v3/targetGroups/{targetGroupId}/targets")
     # Neither is more specific at every position: both stay candidates.
     assert not _shadows(
-        "/v3/targetGroups/editTargetGroup/{targetGroupId}", "/v3/targetGroups/{targetGroupId}/targets"
+        "/v3/targetGroups/editTargetGroup/{targetGroupId}",
+        "/v3/targetGroups/{targetGroupId}/targets",
     )
     assert not _shadows("/v3/targetGroups/{targetGroupId}", "/v3/targetGroups/channels")
-    assert not _shadows("/v3/targetGroups/{targetGroupId}/targets", "/v3/targetGroups/{targetGroupId}/targetPeriods")
+    assert not _shadows(
+        "/v3/targetGroups/{targetGroupId}/targets", "/v3/targetGroups/{targetGroupId}/targetPeriods"
+    )
