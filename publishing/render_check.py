@@ -27,14 +27,55 @@ from websockets.sync.client import ClientConnection, connect
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+MAX_SCROLL_STEPS = 400
+STEP_MS = 250
 
-# What the page reports once it has settled. `__reactContainer$<random>` is the key React 18+
-# puts on the root element it hydrated; Redoc hydrates into #redoc.
-_PROBE = """(() => {
+# `__reactContainer$<random>` is the key React 18+ puts on the root element it hydrated; Redoc
+# hydrates into #redoc.
+_HYDRATED = """(() => {
   const root = document.getElementById('redoc');
-  const hydrated = !!root && Object.keys(root).some(k => k.startsWith('__reactContainer'));
-  return JSON.stringify({hydrated, text: document.body ? document.body.innerText : ''});
+  return !!root && Object.keys(root).some(k => k.startsWith('__reactContainer'));
 })()"""
+
+# Redoc renders the sections of a long reference lazily, as they scroll into view, so the page is
+# read the way a person reads it: scrolled from top to bottom, collecting the text shown at each
+# step. The sidebar (`.menu-content`) is left out so that a summary counts only when its
+# operation's section rendered. Bounded in steps; each step waits STEP_MS for the section to draw.
+_SCROLL_AND_READ = """(async (maxSteps, stepMs) => {
+  const seen = new Set();
+  const pause = ms => new Promise(resolve => setTimeout(resolve, ms));
+  const regions = () => {
+    const menu = document.querySelector('.menu-content');
+    if (!menu) return [document.body];
+    const out = [];
+    for (let node = menu; node && node !== document.body; node = node.parentElement) {
+      for (const sibling of node.parentElement.children) if (sibling !== node) out.push(sibling);
+    }
+    return out;
+  };
+  const read = () => {
+    for (const region of regions()) {
+      for (const line of (region.innerText || '').split('\\n')) {
+        const text = line.trim();
+        if (text) seen.add(text);
+      }
+    }
+  };
+  const page = document.scrollingElement;
+  window.scrollTo(0, 0);
+  await pause(stepMs);
+  read();
+  let steps = 0;
+  for (; steps < maxSteps; steps++) {
+    const before = page.scrollTop;
+    window.scrollBy(0, Math.max(200, Math.floor(window.innerHeight * 0.7)));
+    await pause(stepMs);
+    read();
+    if (page.scrollTop === before) break;
+  }
+  window.scrollTo(0, 0);
+  return JSON.stringify({steps, text: [...seen].join('\\n')});
+})"""
 
 
 class RenderError(Exception):
@@ -43,8 +84,9 @@ class RenderError(Exception):
 
 @dataclass
 class RenderResult:
-    text: str = ""
+    text: str = ""  # every line of the main panel seen while scrolling, one per line
     hydrated: bool = False
+    scroll_steps: int = 0
     local_requests: list[str] = field(default_factory=list)
     # Remote URLs the page asked for that its Content-Security-Policy refused to send.
     blocked_remote_requests: list[str] = field(default_factory=list)
@@ -269,18 +311,25 @@ def _drive(
     # Hydration happens after the load event; poll for it rather than sleeping a fixed time.
     while True:
         probe = cdp.call(
-            "Runtime.evaluate", {"expression": _PROBE, "returnByValue": True}, session=session
+            "Runtime.evaluate", {"expression": _HYDRATED, "returnByValue": True}, session=session
         )
-        state = json.loads(probe["result"]["value"])
-        result.hydrated, result.text = bool(state["hydrated"]), str(state["text"])
+        result.hydrated = probe["result"].get("value") is True
         if result.hydrated or time.monotonic() > deadline:
             break
         cdp.pump(0.2)
     cdp.pump(settle)
-    probe = cdp.call(
-        "Runtime.evaluate", {"expression": _PROBE, "returnByValue": True}, session=session
+    read = cdp.call(
+        "Runtime.evaluate",
+        {
+            "expression": f"{_SCROLL_AND_READ}({MAX_SCROLL_STEPS}, {STEP_MS})",
+            "returnByValue": True,
+            "awaitPromise": True,
+        },
+        session=session,
+        timeout=MAX_SCROLL_STEPS * STEP_MS / 1000 + 30,
     )
-    result.text = str(json.loads(probe["result"]["value"])["text"])
+    state = json.loads(read["result"]["value"])
+    result.text, result.scroll_steps = str(state["text"]), int(state["steps"])
     if screenshot is not None:
         shot = cdp.call("Page.captureScreenshot", {"format": "png"}, session=session)
         screenshot.parent.mkdir(parents=True, exist_ok=True)

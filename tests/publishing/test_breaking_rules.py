@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from publishing_tinydocs import REF, base, ok, op, param, prop, schema
 
 from publishing.breaking import RULES, compare
+from tests.publishing.publishing_tinydocs import REF, base, ok, op, param, prop, schema
 
 Doc = dict[str, Any]
 Change = Callable[[Doc, Doc], None]

@@ -7,9 +7,9 @@ import itertools
 from typing import Any
 
 import pytest
-from publishing_tinydocs import REF, base, ok, op, prop, schema
 
 from publishing.breaking import DiffError, compare, major
+from tests.publishing.publishing_tinydocs import REF, base, ok, op, prop, schema
 
 
 def lines(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
