@@ -21,6 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import schemathesis
 from schemathesis.auths import CachingAuthProvider
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.wfc.escalation import EscalatingAuthProvider
 
 from conformance.credentials import (
@@ -44,16 +52,24 @@ TOKEN_OPERATION_ID = "generateOauthToken"
 # Refresh a token once this share of its lifetime has passed, so no request goes out with a token
 # about to expire mid-flight; a 401 still triggers a refresh (schemathesis's `retry_on`).
 TOKEN_REFRESH_FRACTION = 0.8
+TOKEN_RESPONSE_CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+)
 # Requests that cannot change server state: the only ones read-only mode may send.
 SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
 
-# Schemas this module handles, keyed by id(); the value keeps the schema alive so ids stay unique.
-_ACTIVE: dict[int, BaseSchema] = {}
+# Schemas this module handles, keyed by the id() of their raw document: filtered clones of a schema
+# (`schema.include(...)`) share it. The value keeps the document alive so the id stays unique.
+_ACTIVE: dict[int, Any] = {}
 _ACTIVE_LOCK = threading.Lock()
 
 
 def is_active(schema: BaseSchema) -> bool:
-    return id(schema) in _ACTIVE
+    return id(schema.raw_schema) in _ACTIVE
 
 
 def requires_auth(operation: AnyOperation) -> bool:
@@ -90,6 +106,12 @@ def fetch_token(operation: AnyOperation, key: str, secret: str) -> tuple[str, in
         raise TokenError(
             f"POST {token_op.path} answered {response.status_code}: {response.text[:200]}"
         )
+    # Fuzzed keys never get a token, so this is the only place the token endpoint's 200 is
+    # checked against the spec. A non-conforming answer stops the run here, loudly.
+    try:
+        case.validate_response(response, checks=list(TOKEN_RESPONSE_CHECKS))
+    except (AssertionError, FailureGroup) as exc:
+        raise TokenError(f"POST {token_op.path} answered 200 against the spec: {exc}") from None
     data = response.json().get("data") or {}
     token, ttl = data.get("accessToken"), data.get("ttlSeconds")
     if not isinstance(token, str) or not token or not isinstance(ttl, int):
@@ -168,7 +190,7 @@ def activate(
         # methods that cannot change state are acceptable.
         coverage.unexpected_methods = {m for m in coverage.unexpected_methods if m in SAFE_METHODS}
     with _ACTIVE_LOCK:
-        _ACTIVE[id(schema)] = schema
+        _ACTIVE[id(schema.raw_schema)] = schema.raw_schema
 
 
 @schemathesis.hook

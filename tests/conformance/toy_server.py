@@ -7,11 +7,13 @@ the conformance tooling can be exercised end to end without the real spec or san
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import itertools
 import json
 import secrets
+import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import uvicorn
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -50,8 +53,10 @@ class ApiError(Exception):
 class Store:
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
     owners: dict[int, int] = field(default_factory=dict)
-    tokens: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # token -> (org, expiry on the monotonic clock, requests it may still serve)
+    tokens: dict[str, tuple[int, float, int]] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    tokens_issued: int = 0
 
 
 def _envelope(data: Any, **extra: Any) -> dict[str, Any]:
@@ -72,7 +77,8 @@ def _validator(spec: dict[str, Any], name: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for(root, validate_formats=True)
 
 
-def create_app() -> Starlette:
+def create_app(token_uses: int = 10**9) -> Starlette:
+    """`token_uses` revokes a token after that many requests, to exercise refresh-on-401."""
     spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
     item_input = _validator(spec, "ItemInput")
     token_input = jsonschema_rs.validator_for(
@@ -86,8 +92,9 @@ def create_app() -> Starlette:
         token = request.headers.get("x-cap-api-oauth-token")
         if token is not None:
             entry = store.tokens.get(token)
-            if entry is None or entry[1] < time.monotonic():
+            if entry is None or entry[1] < time.monotonic() or entry[2] <= 0:
                 raise ApiError(401, 401, "invalid or expired token")
+            store.tokens[token] = (entry[0], entry[1], entry[2] - 1)
             return entry[0]
         header = request.headers.get("authorization", "")
         scheme, _, encoded = header.partition(" ")
@@ -152,7 +159,8 @@ def create_app() -> Starlette:
         if client is None or client[0] != body["secret"]:
             raise ApiError(401, 401, "invalid key or secret")
         value = secrets.token_urlsafe(24)
-        store.tokens[value] = (client[1], time.monotonic() + TOKEN_TTL_SECONDS)
+        store.tokens[value] = (client[1], time.monotonic() + TOKEN_TTL_SECONDS, token_uses)
+        store.tokens_issued += 1
         return _response(200, _envelope({"accessToken": value, "ttlSeconds": TOKEN_TTL_SECONDS}))
 
     async def items(request: Request) -> Response:
@@ -204,12 +212,64 @@ def create_app() -> Starlette:
         response.headers.update(allow)
         return response
 
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(spec)
+
     routes = [
+        Route("/openapi.json", openapi, methods=["GET"]),
         Route("/v3/oauth/token/generate", guarded(token), methods=["POST"]),
         Route("/v3/items", guarded(items), methods=["GET", "POST"]),
         Route("/v3/items/{itemId}", guarded(item), methods=["GET", "PUT", "DELETE"]),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    app.state.store = store
+    return app
+
+
+def stale_reads(inner: Starlette) -> Any:
+    """A planted defect for the CLI tests: GET of one item serves an out-of-enum `kind`."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        is_item_read = scope["type"] == "http" and scope["method"] == "GET"
+        if not is_item_read or scope["path"].count("/") != 3:
+            await inner(scope, receive, send)
+            return
+
+        async def rewrite(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                body = message.get("body", b"").replace(b'"SMALL"', b'"MEDIUM"')
+                message = {**message, "body": body}
+            elif message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message["headers"] if k != b"content-length"]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await inner(scope, receive, rewrite)
+
+    return wrapped
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the toy like `python -m sandbox` does: port 0 allowed, base URL printed."""
+    parser = argparse.ArgumentParser(description="toy API for the conformance tests")
+    parser.add_argument("--host", default="127.0.0.1", help="interface (loopback only)")
+    parser.add_argument("--port", type=int, default=0, help="port, 0 for any free one")
+    parser.add_argument("--db", help="ignored: the toy keeps its data in memory")
+    parser.add_argument("--defect", choices=("none", "stale-reads"), default="none", help="plant")
+    args = parser.parse_args(argv)
+    app: Any = create_app()
+    if args.defect == "stale-reads":
+        app = stale_reads(app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(128)
+    print(f"toy API\n  base URL        http://{args.host}:{sock.getsockname()[1]}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 app = create_app()
+
+if __name__ == "__main__":
+    main()
