@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import subprocess
@@ -291,8 +292,8 @@ def test_fuzz_without_credentials_says_which_variables(
 
 def test_every_option_has_help_text() -> None:
     parser = cli.build_parser()
-    subparsers = next(action for action in parser._actions if action.dest == "command").choices  # type: ignore[union-attr]
-    assert subparsers is not None
+    commands = next(action for action in parser._actions if action.dest == "command")
+    subparsers = cast(dict[str, argparse.ArgumentParser], commands.choices)
     for name, sub in subparsers.items():
         for action in sub._actions:
             assert action.help, f"{name}: {action.dest} has no help text"

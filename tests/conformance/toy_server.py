@@ -16,6 +16,7 @@ import secrets
 import socket
 import time
 import uuid
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,7 +236,7 @@ def stale_reads(inner: Starlette) -> Any:
             await inner(scope, receive, send)
             return
 
-        async def rewrite(message: dict[str, Any]) -> None:
+        async def rewrite(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.body":
                 body = message.get("body", b"").replace(b'"SMALL"', b'"MEDIUM"')
                 message = {**message, "body": body}
