@@ -23,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder instead of generated/ (tests and experiments)",
     )
     common.add_argument(
+        "--without-sdk",
+        action="store_true",
+        help="the bare client, without generator/sdk's layer (for tiny specs of other APIs)",
+    )
+    common.add_argument(
         "--spec-file",
         type=Path,
         help="use this single-file OpenAPI document as the bundle instead of bundling spec/",
@@ -42,11 +47,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    layout = Layout()
-    if args.out is not None:
-        layout = Layout(out_dir=args.out.resolve(), spec_file=layout.spec_file)
-    if args.spec_file is not None:
-        layout = Layout(out_dir=layout.out_dir, spec_file=args.spec_file.resolve())
+    defaults = Layout()
+    layout = Layout(
+        out_dir=defaults.out_dir if args.out is None else args.out.resolve(),
+        spec_file=None if args.spec_file is None else args.spec_file.resolve(),
+        with_sdk=not args.without_sdk,
+    )
     from generator import pipeline  # noqa: PLC0415 - standard library plus our small modules
 
     if args.command == "bundle":

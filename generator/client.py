@@ -1,11 +1,11 @@
-"""Run openapi-python-client (pinned) in-process, with our templates, banner and SDK runtime.
+"""Run openapi-python-client (pinned) in-process, with our templates, banner and the SDK layer.
 
 Why in-process rather than the CLI: openapi-python-client can only override a template by its exact
 file name, so a banner on every file would mean copying every upstream template. Instead a Jinja
 loader wrapper prepends the banner to each template that becomes a file, and the overrides in
-generator/templates/ stay few. The same hook places the hand-written SDK runtime (the folders listed
-in generator/runtime.toml) into the package before the pinned post-hooks run, so the copies are
-formatted like the rest of the package.
+generator/templates/ stay few. The same runner layers the SDK's own overrides
+(generator/sdk/templates) and installs the hand-written SDK layer (generator/sdk, issue 7) into the
+finished package.
 
 Imported only by ``generator.worker`` (heavy imports).
 """
@@ -20,14 +20,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BaseLoader, Environment
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PackageLoader,
+)
 from openapi_python_client import Project, __version__
 from openapi_python_client.config import Config, ConfigFile, MetaType
 from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError, ParseError
 
 from generator import banner
-from generator.layout import CLIENT_PACKAGE
 
 # Upstream templates (0.29.1) that each become one output file; partials and macros are not listed.
 FILE_TEMPLATES = frozenset(
@@ -77,53 +83,36 @@ class BannerLoader(BaseLoader):
         return source, filename, uptodate
 
 
-RuntimeCopy = tuple[Path, str, str]
-"""(source folder, its repo-relative name for banners, destination folder inside the package)."""
+def _jinja_cache_dir() -> Path:
+    """Compiled templates, kept in the virtualenv (a cache, never in the repo)."""
+    path = Path(sys.prefix) / ".cache" / "generator-jinja" / __version__
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class _Project(Project):
-    def __init__(self, *, runtime: list[RuntimeCopy], **kwargs: Any) -> None:
+    def __init__(self, *, template_dirs: list[Path], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        assert self.env.loader is not None
-        self.env.loader = BannerLoader(self.env.loader)
-        self.runtime = runtime
+        # Our override folders first (in order), then upstream's templates; every file-level
+        # template gets the banner.
+        self.env.loader = BannerLoader(
+            ChoiceLoader(
+                [
+                    FileSystemLoader([str(d) for d in template_dirs]),
+                    PackageLoader("openapi_python_client"),
+                ]
+            )
+        )
+        # Compiling the ~30 templates is a third of a run on the real spec. The cache is keyed by
+        # each template's source (banner included), so it never changes the output.
+        self.env.bytecode_cache = FileSystemBytecodeCache(str(_jinja_cache_dir()))
 
     def _run_post_hooks(self) -> None:
         # py.typed is written by Python code upstream, not from a template.
         (self.package_dir / "py.typed").write_text(
             banner.comment(BANNER, ".typed") + "\n", encoding="utf-8"
         )
-        for copy in self.runtime:
-            place_runtime(copy, self.package_dir, self.errors)
         super()._run_post_hooks()
-
-
-def place_runtime(copy: RuntimeCopy, package_dir: Path, errors: list[GeneratorError]) -> None:
-    """Copy the hand-written modules of one runtime folder into the package.
-
-    They may add modules, never replace generated ones (that is what template overrides are for).
-    """
-    source_dir, label, dest = copy
-    if not source_dir.is_dir():
-        errors.append(GeneratorError(header="Runtime folder missing", detail=label))
-        return
-    for source in sorted(source_dir.rglob("*.py")):
-        rel = source.relative_to(source_dir)
-        if "__pycache__" in rel.parts:
-            continue
-        target = package_dir / dest / rel
-        shown = f"{CLIENT_PACKAGE}/{target.relative_to(package_dir).as_posix()}"
-        if target.exists():
-            errors.append(
-                GeneratorError(
-                    header="Runtime file collides with a generated module",
-                    detail=f"{label}/{rel.as_posix()} would replace {shown}",
-                )
-            )
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        line = banner.comment(banner.runtime_copy(f"{label}/{rel.as_posix()}"), ".py")
-        target.write_text(line + "\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def _load_document(spec: Path) -> dict[str, Any]:
@@ -134,11 +123,13 @@ def _load_document(spec: Path) -> dict[str, Any]:
 
 
 def generate(
-    *, spec: Path, out: Path, config_path: Path, templates: Path, runtime: list[RuntimeCopy]
+    *, spec: Path, out: Path, config_path: Path, template_dirs: list[Path], sdk: bool
 ) -> list[dict[str, Any]]:
     """Generate the client project into ``out`` (created). Returns diagnostics; empty on success.
 
     Every warning counts as a failure (the CLI's --fail-on-warning): no operation may be skipped.
+    With ``sdk``, the hand-written SDK layer (generator/sdk, issue 7) is installed into the package
+    once openapi-python-client is done.
     """
     # The pinned post-hooks call `ruff`; make it the one from this virtualenv.
     bin_dir = str(Path(sys.executable).parent)
@@ -158,11 +149,18 @@ def generate(
     openapi = GeneratorData.from_dict(document, config=config)
     if isinstance(openapi, GeneratorError):
         return [_diagnostic(openapi)]
-    project = _Project(
-        openapi=openapi, config=config, custom_template_path=templates, runtime=runtime
-    )
+    project = _Project(openapi=openapi, config=config, template_dirs=template_dirs)
     errors = project.build()
-    return [_diagnostic(error) for error in errors]
+    if errors:
+        return [_diagnostic(error) for error in errors]
+    if sdk:
+        from generator.sdk import IntrospectionError, install_sdk  # noqa: PLC0415
+
+        try:
+            install_sdk(project.package_dir, document)
+        except IntrospectionError as exc:
+            return [{"tool": "generator/sdk (install_sdk)", "message": str(exc)}]
+    return []
 
 
 def _diagnostic(error: GeneratorError) -> dict[str, Any]:

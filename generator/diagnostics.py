@@ -176,7 +176,7 @@ def _locate_in_file(path: Path, pointer: Pointer) -> tuple[Path, int] | None:
 
 
 def explain(
-    diagnostics: list[dict[str, Any]], bundle_json: Path, bundle_yaml: Path, layout: Layout
+    diagnostics: list[dict[str, Any]], bundle_json: Path, bundle_yaml: Path | None, layout: Layout
 ) -> list[str]:
     """Human-readable lines: the tool's message, then where in spec/ (and the bundle) it points."""
     try:
@@ -194,7 +194,7 @@ def explain(
             if source is not None:
                 path, line = source
                 lines.append(f"  at {_shown(str(path), layout)}:{line}  (#/{shown})")
-            bundled = _locate_in_file(bundle_yaml, pointer)
+            bundled = None if bundle_yaml is None else _locate_in_file(bundle_yaml, pointer)
             if bundled is not None:
                 lines.append(f"  in the bundle: {bundled[0]}:{bundled[1]}")
     return lines

@@ -31,6 +31,8 @@ class Layout:
 
     ``spec_file`` set: that single-file OpenAPI document is the bundle (golden tests, benchmarks,
     experiments); unset: ``spec/`` is bundled by ``generator.bundle.bundle_spec``.
+    ``with_sdk`` off: the bare client, without generator/sdk's layer (whose naming table is for
+    this API's operations, so tiny test specs go without it).
     Tests point ``out_dir`` at a temporary folder so they never touch the real ``generated/``.
     """
 
@@ -38,6 +40,7 @@ class Layout:
     spec_dir: Path = ROOT / "spec"
     spec_file: Path | None = None
     root: Path = ROOT
+    with_sdk: bool = True
 
     @property
     def generator_dir(self) -> Path:
@@ -48,8 +51,16 @@ class Layout:
         return self.generator_dir / "templates"
 
     @property
-    def runtime_dir(self) -> Path:
-        return self.generator_dir / "runtime"
+    def sdk_dir(self) -> Path:
+        """The hand-written SDK layer (issue 7), put into the client package after generation."""
+        return self.generator_dir / "sdk"
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """openapi-python-client overrides, first match wins: ours, then the SDK's."""
+        if not self.with_sdk:
+            return [self.templates_dir]
+        return [self.templates_dir, self.sdk_dir / "templates"]
 
     @property
     def client_config(self) -> Path:

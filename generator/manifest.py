@@ -128,6 +128,7 @@ def fingerprint(layout: Layout) -> dict[str, Any]:
         "generator": combined(generator_files),
         "datamodel-codegen": sha256_bytes(json.dumps(options, sort_keys=True).encode()),
         "tools": sha256_bytes(json.dumps(versions, sort_keys=True).encode()),
+        "sdk": "with" if layout.with_sdk else "without",
     }
     return {
         "inputs_sha256": combined(parts),

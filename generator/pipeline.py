@@ -79,9 +79,11 @@ def bundle(layout: Layout, dest: Path) -> dict[str, Any]:
 def _bundle_single_file(source: Path, yaml_path: Path, json_path: Path) -> None:
     import yaml  # noqa: PLC0415
 
-    text = source.read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    document = json.loads(text) if source.suffix == ".json" else yaml.load(text, Loader=loader)
+    with source.open(encoding="utf-8") as handle:  # a file object: YAML errors name the file
+        document = (
+            json.load(handle) if source.suffix == ".json" else yaml.load(handle, Loader=loader)
+        )
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     yaml_path.write_text(
         yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100),
@@ -137,20 +139,6 @@ class Worker:
             self.process.kill()
             self.process.wait()
         self._log.close()
-
-
-def _runtime_copies(layout: Layout) -> list[list[str]]:
-    import tomllib  # noqa: PLC0415
-
-    path = layout.generator_dir / "runtime.toml"
-    if not path.is_file():
-        return []
-    with path.open("rb") as handle:
-        entries = tomllib.load(handle).get("copy", [])
-    return [
-        [str(layout.root / entry["source"]), entry["source"].rstrip("/"), entry["dest"]]
-        for entry in entries
-    ]
 
 
 # --- files the driver writes itself ---------------------------------------------------------------
@@ -252,8 +240,8 @@ def build(layout: Layout, fp: dict[str, Any], stage: Path) -> None:
                 "spec": spec_json,
                 "out": str(stage / CLIENT_DIR),
                 "config": str(layout.client_config),
-                "templates": str(layout.templates_dir),
-                "runtime": _runtime_copies(layout),
+                "templates": [str(d) for d in layout.template_dirs],
+                "sdk": layout.with_sdk,
             }
         )
         workers[1].submit(
@@ -278,7 +266,8 @@ def build(layout: Layout, fp: dict[str, Any], stage: Path) -> None:
         if failures or diagnostics:
             from generator.diagnostics import explain  # noqa: PLC0415
 
-            located = explain(diagnostics, stage / BUNDLE_JSON, stage / BUNDLE_YAML, layout)
+            kept = _keep_failed_bundle(stage / BUNDLE_YAML) if layout.spec_file is None else None
+            located = explain(diagnostics, stage / BUNDLE_JSON, kept, layout)
             raise GenerationFailed(located + failures)
         step("verify")
         verify_started = time.perf_counter()
@@ -293,6 +282,13 @@ def build(layout: Layout, fp: dict[str, Any], stage: Path) -> None:
         for worker in workers:
             worker.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep_failed_bundle(bundle_yaml: Path) -> Path:
+    """A copy of the failed bundle outside the staging folder, so its line numbers can be read."""
+    keep = Path(tempfile.mkdtemp(prefix="capillary-failed-bundle-")) / BUNDLE_YAML
+    shutil.copyfile(bundle_yaml, keep)
+    return keep
 
 
 def _new_stage(parent: Path, name: str) -> Path:

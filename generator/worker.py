@@ -94,21 +94,22 @@ def run_models(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def warm_client() -> None:
-    import generator.client  # noqa: F401, PLC0415 - the import is the warm-up
+    # The imports are the warm-up.
+    import generator.client  # noqa: PLC0415
+    import generator.sdk  # noqa: F401, PLC0415
 
 
 def run_client(job: dict[str, Any]) -> list[dict[str, Any]]:
     from generator import client  # noqa: PLC0415
 
-    runtime = [(Path(source), label, dest) for source, label, dest in job.get("runtime", [])]
     # openapi-python-client prints "Generating <folder>" on stdout: noise with a temporary path.
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         return client.generate(
             spec=Path(job["spec"]),
             out=Path(job["out"]),
             config_path=Path(job["config"]),
-            templates=Path(job["templates"]),
-            runtime=runtime,
+            template_dirs=[Path(d) for d in job["templates"]],
+            sdk=bool(job["sdk"]),
         )
 
 
