@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,3 +197,48 @@ def test_convention_checks_can_fail() -> None:
         "GET /things/{id}: no 404 response",
         "GET /things/{id} 500: no X-Cap-Requestid header",
     ]
+
+
+def _extension_keys(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("x-"):
+                found.add(key)
+            found |= _extension_keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _extension_keys(value)
+    return found
+
+
+def test_every_extension_is_documented(document: dict[str, Any], repo_root: Path) -> None:
+    text = (repo_root / "spec" / "extensions.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^## (x-[\w-]+)$", text, flags=re.MULTILINE))
+    used = _extension_keys({k: v for k, v in document.items() if k != "components"})
+    components = document.get("components", {})
+    used |= _extension_keys({k: v for k, v in components.items() if k != "examples"})
+    assert used, "the spec records its decisions in x- extensions"
+    assert used <= documented, f"undocumented: {sorted(used - documented)}"
+
+
+def test_phased_out_operations_are_deprecated_and_say_so(document: dict[str, Any]) -> None:
+    phased_out = set()
+    for _, _, operation in spec_checks.operations(document):
+        note = operation.get("x-capillary-phase-out")
+        if note is not None:
+            phased_out.add(operation["operationId"])
+            assert operation.get("deprecated") is True
+            # Compare with whitespace collapsed: descriptions are wrapped block scalars.
+            assert note["replacement"] in " ".join(operation["description"].split())
+        elif operation.get("deprecated"):
+            raise AssertionError(
+                f"{operation['operationId']} deprecated without x-capillary-phase-out"
+            )
+    assert {
+        "getTargetGroup",
+        "updateTargetGroup",
+        "upsertTargetCommunications",
+        "listUserTargetGroups",
+    } <= phased_out
+    assert "createTargetGroup" not in phased_out
