@@ -178,6 +178,7 @@ def _chromium_args(binary: str, profile: Path) -> list[str]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-extensions",
+        "--disable-dev-shm-usage",  # containers often have a 64 MB /dev/shm, too small for a tab
         # Nothing listens on port 9 (discard): any request that escapes the offline emulation
         # fails instead of reaching the network.
         "--proxy-server=127.0.0.1:9",
