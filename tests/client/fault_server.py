@@ -36,6 +36,7 @@ class Reply:
 class Seen:
     method: str
     path: str
+    query: str
     headers: dict[str, str]
     body: bytes
     at: float
@@ -56,7 +57,10 @@ class FaultServer:
         self.check_tokens = False
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown (once per test) quick.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -120,11 +124,11 @@ class FaultServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                path = self.path.split("?", 1)[0]
+                path, _, query = self.path.partition("?")
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with server._lock:
                     server.requests.append(
-                        Seen(self.command, self.path, headers, body, time.monotonic())
+                        Seen(self.command, path, query, headers, body, time.monotonic())
                     )
                 reply = server._next_reply(self.command, path, headers)
                 if reply.delay:
@@ -138,7 +142,8 @@ class FaultServer:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
-                    self.send_header("X-Cap-Requestid", f"req-{len(server.requests)}")
+                    if "X-Cap-Requestid" not in reply.headers:
+                        self.send_header("X-Cap-Requestid", f"req-{len(server.requests)}")
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
