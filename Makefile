@@ -17,7 +17,7 @@ DB ?= sandbox.db
 BASE ?=
 BASE_URL ?=
 
-.PHONY: help setup bundle generate check lint format typecheck test test-fast serve fuzz conformance docs breaking bench clean
+.PHONY: help setup bundle generate check lint format typecheck test test-fast serve fuzz conformance docs docs-check breaking bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,7 +67,10 @@ typecheck: setup ## mypy --strict on hand-written code and on the generated pack
 	@cd generated/client && ../../$(VENV)/bin/mypy --strict --no-incremental capillary_target_groups
 	@cd generated/models && ../../$(VENV)/bin/mypy --strict --no-incremental capillary_target_groups_models
 
-test: setup check lint typecheck ## Everything CI runs: drift check, lint, types, then the test suite
+test: setup check lint typecheck ## Everything CI runs: drift check, lint, types, breaking-change gate, then the test suite
+	@echo "==> breaking-change gate against the latest release tag"
+	@$(PYENV) $(PY) -m publishing breaking --against-latest-tag
+	@bash publishing/ensure_chromium.sh
 	@echo "==> pytest"
 	@$(PYENV) $(PY) -m pytest
 
@@ -89,6 +92,10 @@ docs: setup ## Build site/: offline HTML reference plus openapi.yaml and openapi
 
 breaking: setup ## Compare the spec at git ref BASE with the working tree: make breaking BASE=v1.0.0
 	@$(PYENV) $(PY) -m publishing breaking --base "$(BASE)"
+
+docs-check: docs ## Open site/index.html in offline headless Chromium; every operation must render
+	@bash publishing/ensure_chromium.sh
+	@$(PYENV) $(PY) -m publishing render-check
 
 bench: setup ## Run the benchmarks in bench/ and print ratio tables
 	@$(PYENV) $(PY) -m bench $(ARGS)
