@@ -196,7 +196,9 @@ def _ordered_path_item(item: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's dumper when available: the same bytes as the pure-Python one, about 5x faster, and
+# make generate waits for the bundle.
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Block style; multi-line strings as literal blocks, so descriptions stay readable."""
 
 

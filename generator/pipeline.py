@@ -141,6 +141,20 @@ class Worker:
         self._log.close()
 
 
+def _timeline(kind: str, log: str) -> str:
+    """With GENERATOR_TIMINGS=1 a worker logs wall-clock stamps; show them relative to the run."""
+    lines = []
+    for line in log.splitlines():
+        if line.startswith('{"timings"'):
+            stamps = json.loads(line)["timings"]
+            base = time.time() - (time.perf_counter() - _STARTED)
+            shown = ", ".join(f"{k} {v - base:.2f}" for k, v in stamps.items())
+            lines.append(f"    {kind} worker: {shown} s")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 # --- files the driver writes itself ---------------------------------------------------------------
 
 
@@ -262,7 +276,7 @@ def build(layout: Layout, fp: dict[str, Any], stage: Path) -> None:
                     failures.append(log.replace(str(stage) + "/", ""))
             elif log:
                 # Warnings of a successful run still deserve a look, once.
-                print(log.replace(str(stage) + "/", ""), file=sys.stderr)
+                print(_timeline(worker.kind, log).replace(str(stage) + "/", ""), file=sys.stderr)
         if failures or diagnostics:
             from generator.diagnostics import explain  # noqa: PLC0415
 

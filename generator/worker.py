@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -119,19 +120,26 @@ def main(argv: list[str]) -> int:
         return 2
     kind = argv[0]
     root = Path(__file__).resolve().parent.parent
+    started = time.time()
     if kind == "client":
         warm_client()
     else:
         warm_models(root)
+    warm = time.time()
     line = sys.stdin.readline()
     if not line.strip():
         return 0
+    received = time.time()
     job: dict[str, Any] = json.loads(line)
     diagnostics: list[dict[str, Any]]
     try:
         diagnostics = run_client(job) if kind == "client" else run_models(job)
     except Exception as exc:  # reported to the driver as a diagnostic, no traceback
         diagnostics = [{"tool": kind, "message": f"{type(exc).__name__}: {exc}"}]
+    if os.environ.get("GENERATOR_TIMINGS"):
+        # Wall-clock stamps, so the driver can lay both workers on one timeline.
+        stamps = {"started": started, "warm": warm, "job": received, "done": time.time()}
+        print(json.dumps({"timings": stamps}), file=sys.stderr)
     Path(job["result"]).write_text(json.dumps(diagnostics), encoding="utf-8")
     return 1 if diagnostics else 0
 
