@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.wfc.escalation import EscalatingAuthProvider
 
+from conformance import generation
 from conformance.credentials import (
     BASIC_HEADER,
     TOKEN_HEADER,
@@ -203,6 +204,15 @@ def after_load_schema(context: Any, schema: BaseSchema) -> None:
         # The runner validates the environment first; this only fires when st is run by hand.
         raise SystemExit(f"conformance: {exc}") from None
     activate(schema, primary, peer, read_only=os.environ.get(READ_ONLY_ENV) == "1")
+
+
+@schemathesis.hook
+def filter_case(context: Any, case: AnyCase) -> bool:
+    """Drop positive cases whose body the spec rejects (see conformance/generation.py)."""
+    meta = case.meta
+    if meta is None or meta.generation.mode.is_negative or not is_active(case.operation.schema):
+        return True
+    return generation.conforms(case)
 
 
 @schemathesis.hook
