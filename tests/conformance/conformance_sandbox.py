@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sandbox import seed
-from sandbox.app import Settings, create_app
-
 from conformance import inprocess, runner
 from conformance.credentials import Identity
+from sandbox import seed
+from sandbox.app import Settings, create_app
 
 BUNDLE = runner.DEFAULT_SPEC
 DEMO = Identity("primary", "basic", username=seed.DEMO.username, password=seed.DEMO.password)

@@ -9,15 +9,11 @@ banner and the port handling are the sandbox's own; the product code has no faul
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import mutants  # noqa: E402
-
-import sandbox.app  # noqa: E402
-from sandbox import cli  # noqa: E402
+import sandbox.app
+from sandbox import cli
+from tests.conformance import mutants
 
 
 def main(argv: list[str]) -> int:
@@ -31,7 +27,7 @@ def main(argv: list[str]) -> int:
     def create_app(settings: Any, store: Any = None) -> Any:
         return mutant.wrap(original(settings, store))
 
-    sandbox.app.create_app = create_app  # type: ignore[assignment]
+    sandbox.app.create_app = create_app
     return cli.main(argv[1:])
 
 

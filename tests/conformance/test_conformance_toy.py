@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import toy_server
 
 from conformance import inprocess, report, runner, sandbox_run
 from conformance.credentials import Identity
+from tests.conformance import toy_server
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "toy_openapi.yaml"

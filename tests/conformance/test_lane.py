@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conformance_sandbox import DEMO_OAUTH, fuzz, sandbox_app
+
+from tests.conformance.conformance_sandbox import DEMO_OAUTH, fuzz, sandbox_app
 
 # Cases per operation in the fuzzing and stateful phases; coverage and examples always run fully.
 LANE_MAX_EXAMPLES = 3
