@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the bare client, without generator/sdk's layer (for tiny specs of other APIs)",
     )
     common.add_argument(
+        "--spec-dir",
+        type=Path,
+        help="bundle this multi-file spec folder (its openapi.yaml) instead of spec/",
+    )
+    common.add_argument(
         "--spec-file",
         type=Path,
         help="use this single-file OpenAPI document as the bundle instead of bundling spec/",
@@ -50,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     defaults = Layout()
     layout = Layout(
         out_dir=defaults.out_dir if args.out is None else args.out.resolve(),
+        spec_dir=defaults.spec_dir if args.spec_dir is None else args.spec_dir.resolve(),
         spec_file=None if args.spec_file is None else args.spec_file.resolve(),
         with_sdk=not args.without_sdk,
     )

@@ -139,17 +139,18 @@ def locate_in_sources(pointer: Pointer, layout: Layout) -> tuple[Path, int] | No
     """The spec source file and 1-based line that ``pointer`` (into the bundle) comes from."""
     if layout.spec_file is not None:
         return _locate_in_file(layout.spec_file, pointer)
-    start = layout.spec_dir / "openapi.yaml"
-    hit = _walk_sources(start, pointer, depth=0)
-    if hit is None and len(pointer) >= 3 and pointer[0] == "components":
-        # Components reached only through $refs: components/<kind>/<Name>.yaml (spec/README.md).
+    hit = _walk_sources(layout.spec_dir / "openapi.yaml", pointer, depth=0)
+    if (hit is None or hit[2]) and len(pointer) >= 3 and pointer[0] == "components":
+        # Components the root file does not list are reached through $refs only; they live in
+        # components/<kind>/<Name>.yaml (spec/README.md).
         candidate = layout.spec_dir / "components" / pointer[1] / f"{pointer[2]}.yaml"
         if candidate.is_file():
             hit = _walk_sources(candidate, pointer[3:], depth=0)
-    return hit
+    return None if hit is None else (hit[0], hit[1])
 
 
-def _walk_sources(path: Path, pointer: Pointer, depth: int) -> tuple[Path, int] | None:
+def _walk_sources(path: Path, pointer: Pointer, depth: int) -> tuple[Path, int, bool] | None:
+    """Follow ``pointer`` from ``path`` through external $refs: (file, line, stopped short)."""
     root = _compose(path)
     if root is None or depth > 20:
         return None
@@ -162,7 +163,7 @@ def _walk_sources(path: Path, pointer: Pointer, depth: int) -> tuple[Path, int] 
         deeper = _walk_sources(target, inner + rest, depth + 1)
         if deeper is not None:
             return deeper
-    return path, node.start_mark.line + 1
+    return path, node.start_mark.line + 1, bool(rest)
 
 
 def _locate_in_file(path: Path, pointer: Pointer) -> tuple[Path, int] | None:

@@ -63,7 +63,7 @@ def bundle(layout: Layout, dest: Path) -> dict[str, Any]:
         else:
             from generator.bundle import bundle_spec  # noqa: PLC0415 - spec helper's, heavy
 
-            written_yaml, written_json = bundle_spec(dest)
+            written_yaml, written_json = bundle_spec(dest, layout.spec_dir / "openapi.yaml")
             for written, wanted in ((written_yaml, yaml_path), (written_json, json_path)):
                 if written.resolve() != wanted.resolve():
                     shutil.move(written, wanted)

@@ -1815,6 +1815,12 @@ class TargetCreateBase(BaseModel):
     """
     Whether the target is active.
     """
+    event_name: Annotated[str | MISSING, Field(alias="eventName", max_length=200, min_length=1)] = MISSING
+    """
+    Event the target listens to. Declared here for every kind because the server's target has
+    this string field whatever the kind (a non-string is rejected); the EVENT kinds narrow it.
+
+    """
     expression: str | MISSING = MISSING
     """
     Rule expression qualifying activity must satisfy, e.g. `true` or `currentTxn.value>500`.

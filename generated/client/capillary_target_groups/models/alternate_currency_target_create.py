@@ -36,6 +36,9 @@ class AlternateCurrencyTargetCreate:
                 tracks (errors 310146 / 310147 when invalid).
             description (str | Unset): Description of the target.
             active (bool | Unset): Whether the target is active.
+            event_name (str | Unset): Event the target listens to. Declared here for every kind because the server's target
+                has
+                this string field whatever the kind (a non-string is rejected); the EVENT kinds narrow it.
             expression (str | Unset): Rule expression qualifying activity must satisfy, e.g. `true` or
                 `currentTxn.value>500`.
                 A string (see `x-capillary-doc-conflict` on `Target`).
@@ -58,6 +61,7 @@ class AlternateCurrencyTargetCreate:
     extended_field_info: AlternateCurrencyInfoInput
     description: str | Unset = UNSET
     active: bool | Unset = UNSET
+    event_name: str | Unset = UNSET
     expression: str | Unset = UNSET
     expression_json: str | Unset = UNSET
     filters: list[TargetFilterInput] | Unset = UNSET
@@ -79,6 +83,8 @@ class AlternateCurrencyTargetCreate:
         description = self.description
 
         active = self.active
+
+        event_name = self.event_name
 
         expression = self.expression
 
@@ -125,6 +131,8 @@ class AlternateCurrencyTargetCreate:
             field_dict["description"] = description
         if active is not UNSET:
             field_dict["active"] = active
+        if event_name is not UNSET:
+            field_dict["eventName"] = event_name
         if expression is not UNSET:
             field_dict["expression"] = expression
         if expression_json is not UNSET:
@@ -161,6 +169,8 @@ class AlternateCurrencyTargetCreate:
         description = d.pop("description", UNSET)
 
         active = d.pop("active", UNSET)
+
+        event_name = d.pop("eventName", UNSET)
 
         expression = d.pop("expression", UNSET)
 
@@ -211,6 +221,7 @@ class AlternateCurrencyTargetCreate:
             extended_field_info=extended_field_info,
             description=description,
             active=active,
+            event_name=event_name,
             expression=expression,
             expression_json=expression_json,
             filters=filters,

@@ -31,8 +31,8 @@ class BehaviouralEventTargetCreate:
 
         Attributes:
             name (str): Name of the target (rule); more than 200 characters fails with 310008.
-            target_entity (BehaviouralEventTargetCreateTargetEntity): Tag of this kind; always `EVENT`.
             event_name (str): Name of the behavioural event, e.g. `spinTheWheel` or `goodNight` (not an EMF event name).
+            target_entity (BehaviouralEventTargetCreateTargetEntity): Tag of this kind; always `EVENT`.
             target_type (BehaviouralEventTargetType): KPIs of a behavioural-event target: `COUNT` (number of events),
                 `VISIT` (unique days with the
                 event), `EVENT_ATTRIBUTE` (SUM of the attribute named in `extendedFieldInfo.name`).
@@ -58,8 +58,8 @@ class BehaviouralEventTargetCreate:
     """
 
     name: str
-    target_entity: BehaviouralEventTargetCreateTargetEntity
     event_name: str
+    target_entity: BehaviouralEventTargetCreateTargetEntity
     target_type: BehaviouralEventTargetType
     description: str | Unset = UNSET
     active: bool | Unset = UNSET
@@ -76,9 +76,9 @@ class BehaviouralEventTargetCreate:
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        target_entity = self.target_entity.value
-
         event_name = self.event_name
+
+        target_entity = self.target_entity.value
 
         target_type = self.target_type.value
 
@@ -126,8 +126,8 @@ class BehaviouralEventTargetCreate:
         field_dict.update(
             {
                 "name": name,
-                "targetEntity": target_entity,
                 "eventName": event_name,
+                "targetEntity": target_entity,
                 "targetType": target_type,
             }
         )
@@ -164,9 +164,9 @@ class BehaviouralEventTargetCreate:
         d = dict(src_dict)
         name = d.pop("name")
 
-        target_entity = BehaviouralEventTargetCreateTargetEntity(d.pop("targetEntity"))
-
         event_name = d.pop("eventName")
+
+        target_entity = BehaviouralEventTargetCreateTargetEntity(d.pop("targetEntity"))
 
         target_type = BehaviouralEventTargetType(d.pop("targetType"))
 
@@ -225,8 +225,8 @@ class BehaviouralEventTargetCreate:
 
         behavioural_event_target_create = cls(
             name=name,
-            target_entity=target_entity,
             event_name=event_name,
+            target_entity=target_entity,
             target_type=target_type,
             description=description,
             active=active,

@@ -30,11 +30,11 @@ class EmfEventTargetCreate:
 
         Attributes:
             name (str): Name of the target (rule); more than 200 characters fails with 310008.
-            target_entity (EmfEventTargetCreateTargetEntity): Tag of this kind; always `EVENT`.
             event_name (EmfEventName): The only EMF (customer-level) events a target can track: customer registration,
                 points
                 redemption, return bill and points transfer. Any other `eventName` on an `EVENT` target is a
                 brand-defined behavioural event.
+            target_entity (EmfEventTargetCreateTargetEntity): Tag of this kind; always `EVENT`.
             target_type (EmfEventTargetType): KPIs of an EMF-event target; `COUNT` (number of events) or `VISIT` (unique
                 days). No SUM.
             description (str | Unset): Description of the target.
@@ -56,8 +56,8 @@ class EmfEventTargetCreate:
     """
 
     name: str
-    target_entity: EmfEventTargetCreateTargetEntity
     event_name: EmfEventName
+    target_entity: EmfEventTargetCreateTargetEntity
     target_type: EmfEventTargetType
     description: str | Unset = UNSET
     active: bool | Unset = UNSET
@@ -73,9 +73,9 @@ class EmfEventTargetCreate:
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        target_entity = self.target_entity.value
-
         event_name = self.event_name.value
+
+        target_entity = self.target_entity.value
 
         target_type = self.target_type.value
 
@@ -119,8 +119,8 @@ class EmfEventTargetCreate:
         field_dict.update(
             {
                 "name": name,
-                "targetEntity": target_entity,
                 "eventName": event_name,
+                "targetEntity": target_entity,
                 "targetType": target_type,
             }
         )
@@ -154,9 +154,9 @@ class EmfEventTargetCreate:
         d = dict(src_dict)
         name = d.pop("name")
 
-        target_entity = EmfEventTargetCreateTargetEntity(d.pop("targetEntity"))
-
         event_name = EmfEventName(d.pop("eventName"))
+
+        target_entity = EmfEventTargetCreateTargetEntity(d.pop("targetEntity"))
 
         target_type = EmfEventTargetType(d.pop("targetType"))
 
@@ -208,8 +208,8 @@ class EmfEventTargetCreate:
 
         emf_event_target_create = cls(
             name=name,
-            target_entity=target_entity,
             event_name=event_name,
+            target_entity=target_entity,
             target_type=target_type,
             description=description,
             active=active,

@@ -32,6 +32,9 @@ class PointsTargetCreate:
         target_type (PointsTargetType): KPIs of a `REWARDS` / `POINTS` target; which loyalty points are summed.
         description (str | Unset): Description of the target.
         active (bool | Unset): Whether the target is active.
+        event_name (str | Unset): Event the target listens to. Declared here for every kind because the server's target
+            has
+            this string field whatever the kind (a non-string is rejected); the EVENT kinds narrow it.
         expression (str | Unset): Rule expression qualifying activity must satisfy, e.g. `true` or
             `currentTxn.value>500`.
             A string (see `x-capillary-doc-conflict` on `Target`).
@@ -53,6 +56,7 @@ class PointsTargetCreate:
     target_type: PointsTargetType
     description: str | Unset = UNSET
     active: bool | Unset = UNSET
+    event_name: str | Unset = UNSET
     expression: str | Unset = UNSET
     expression_json: str | Unset = UNSET
     filters: list[TargetFilterInput] | Unset = UNSET
@@ -72,6 +76,8 @@ class PointsTargetCreate:
         description = self.description
 
         active = self.active
+
+        event_name = self.event_name
 
         expression = self.expression
 
@@ -117,6 +123,8 @@ class PointsTargetCreate:
             field_dict["description"] = description
         if active is not UNSET:
             field_dict["active"] = active
+        if event_name is not UNSET:
+            field_dict["eventName"] = event_name
         if expression is not UNSET:
             field_dict["expression"] = expression
         if expression_json is not UNSET:
@@ -150,6 +158,8 @@ class PointsTargetCreate:
         description = d.pop("description", UNSET)
 
         active = d.pop("active", UNSET)
+
+        event_name = d.pop("eventName", UNSET)
 
         expression = d.pop("expression", UNSET)
 
@@ -199,6 +209,7 @@ class PointsTargetCreate:
             target_type=target_type,
             description=description,
             active=active,
+            event_name=event_name,
             expression=expression,
             expression_json=expression_json,
             filters=filters,

@@ -28,6 +28,9 @@ class TargetCreateBase:
             name (str): Name of the target (rule); more than 200 characters fails with 310008.
             description (str | Unset): Description of the target.
             active (bool | Unset): Whether the target is active.
+            event_name (str | Unset): Event the target listens to. Declared here for every kind because the server's target
+                has
+                this string field whatever the kind (a non-string is rejected); the EVENT kinds narrow it.
             expression (str | Unset): Rule expression qualifying activity must satisfy, e.g. `true` or
                 `currentTxn.value>500`.
                 A string (see `x-capillary-doc-conflict` on `Target`).
@@ -47,6 +50,7 @@ class TargetCreateBase:
     name: str
     description: str | Unset = UNSET
     active: bool | Unset = UNSET
+    event_name: str | Unset = UNSET
     expression: str | Unset = UNSET
     expression_json: str | Unset = UNSET
     filters: list[TargetFilterInput] | Unset = UNSET
@@ -62,6 +66,8 @@ class TargetCreateBase:
         description = self.description
 
         active = self.active
+
+        event_name = self.event_name
 
         expression = self.expression
 
@@ -105,6 +111,8 @@ class TargetCreateBase:
             field_dict["description"] = description
         if active is not UNSET:
             field_dict["active"] = active
+        if event_name is not UNSET:
+            field_dict["eventName"] = event_name
         if expression is not UNSET:
             field_dict["expression"] = expression
         if expression_json is not UNSET:
@@ -134,6 +142,8 @@ class TargetCreateBase:
         description = d.pop("description", UNSET)
 
         active = d.pop("active", UNSET)
+
+        event_name = d.pop("eventName", UNSET)
 
         expression = d.pop("expression", UNSET)
 
@@ -181,6 +191,7 @@ class TargetCreateBase:
             name=name,
             description=description,
             active=active,
+            event_name=event_name,
             expression=expression,
             expression_json=expression_json,
             filters=filters,

@@ -37,6 +37,7 @@ class TransactionTargetCreate:
                 (an extended field aggregated by `extendedFieldInfo`).
             description (str | Unset): Description of the target.
             active (bool | Unset): Whether the target is active.
+            event_name (str | Unset): Transaction event, e.g. `TransactionAdd` (the server also adds a `ReturnBill` rule).
             expression (str | Unset): Rule expression qualifying activity must satisfy, e.g. `true` or
                 `currentTxn.value>500`.
                 A string (see `x-capillary-doc-conflict` on `Target`).
@@ -51,7 +52,6 @@ class TransactionTargetCreate:
             target_milestone_triggers (list[TargetMilestoneTriggerInput] | Unset): Custom sub-targets; every published
                 example sends an empty list.
             target_group_id (int | Unset): Id of the target group (only meaningful with `createTargets`; the path id wins).
-            event_name (str | Unset): Transaction event, e.g. `TransactionAdd` (the server also adds a `ReturnBill` rule).
             extended_field_info (ExtendedFieldInfoInput | Unset): Which extended field (`EXTENDED_FIELD`) or event attribute
                 (`EVENT_ATTRIBUTE`) is aggregated.
                 Required for those target types (error 310094 otherwise).
@@ -62,6 +62,7 @@ class TransactionTargetCreate:
     target_type: TransactionTargetType
     description: str | Unset = UNSET
     active: bool | Unset = UNSET
+    event_name: str | Unset = UNSET
     expression: str | Unset = UNSET
     expression_json: str | Unset = UNSET
     filters: list[TargetFilterInput] | Unset = UNSET
@@ -69,7 +70,6 @@ class TransactionTargetCreate:
     default_values: list[TargetDefaultValueCreate] | Unset = UNSET
     target_milestone_triggers: list[TargetMilestoneTriggerInput] | Unset = UNSET
     target_group_id: int | Unset = UNSET
-    event_name: str | Unset = UNSET
     extended_field_info: ExtendedFieldInfoInput | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -83,6 +83,8 @@ class TransactionTargetCreate:
         description = self.description
 
         active = self.active
+
+        event_name = self.event_name
 
         expression = self.expression
 
@@ -115,8 +117,6 @@ class TransactionTargetCreate:
 
         target_group_id = self.target_group_id
 
-        event_name = self.event_name
-
         extended_field_info: dict[str, Any] | Unset = UNSET
         if not isinstance(self.extended_field_info, Unset):
             extended_field_info = self.extended_field_info.to_dict()
@@ -134,6 +134,8 @@ class TransactionTargetCreate:
             field_dict["description"] = description
         if active is not UNSET:
             field_dict["active"] = active
+        if event_name is not UNSET:
+            field_dict["eventName"] = event_name
         if expression is not UNSET:
             field_dict["expression"] = expression
         if expression_json is not UNSET:
@@ -148,8 +150,6 @@ class TransactionTargetCreate:
             field_dict["targetMilestoneTriggers"] = target_milestone_triggers
         if target_group_id is not UNSET:
             field_dict["targetGroupId"] = target_group_id
-        if event_name is not UNSET:
-            field_dict["eventName"] = event_name
         if extended_field_info is not UNSET:
             field_dict["extendedFieldInfo"] = extended_field_info
 
@@ -172,6 +172,8 @@ class TransactionTargetCreate:
         description = d.pop("description", UNSET)
 
         active = d.pop("active", UNSET)
+
+        event_name = d.pop("eventName", UNSET)
 
         expression = d.pop("expression", UNSET)
 
@@ -215,8 +217,6 @@ class TransactionTargetCreate:
 
         target_group_id = d.pop("targetGroupId", UNSET)
 
-        event_name = d.pop("eventName", UNSET)
-
         _extended_field_info = d.pop("extendedFieldInfo", UNSET)
         extended_field_info: ExtendedFieldInfoInput | Unset
         if isinstance(_extended_field_info, Unset):
@@ -230,6 +230,7 @@ class TransactionTargetCreate:
             target_type=target_type,
             description=description,
             active=active,
+            event_name=event_name,
             expression=expression,
             expression_json=expression_json,
             filters=filters,
@@ -237,7 +238,6 @@ class TransactionTargetCreate:
             default_values=default_values,
             target_milestone_triggers=target_milestone_triggers,
             target_group_id=target_group_id,
-            event_name=event_name,
             extended_field_info=extended_field_info,
         )
 

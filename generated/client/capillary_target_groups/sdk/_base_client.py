@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import httpx
+from httpx._client import USE_CLIENT_DEFAULT, UseClientDefault
 
 from ._auth import TOKEN_PATH, Auth, BasicAuth, NoAuth, OAuth
 from ._errors import (
@@ -107,7 +108,9 @@ class _Attempt:
     __slots__ = ("extra_headers", "max_retries", "retry_allowed", "timeout")
 
     def __init__(self, client: BaseAPIClient, method: str, options: RequestOptions) -> None:
-        self.timeout = _as_timeout(options["timeout"]) if "timeout" in options else client.timeout
+        self.timeout: httpx.Timeout | UseClientDefault = (
+            _as_timeout(options["timeout"]) if "timeout" in options else client._default_timeout
+        )
         self.max_retries = options.get("max_retries", client.max_retries)
         self.retry_allowed = is_retryable_method(method, retry_post=options.get("retry_post", client.retry_post))
         self.extra_headers = options.get("extra_headers")
@@ -139,12 +142,28 @@ class BaseAPIClient:
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         if default_headers:
             self._headers.update(default_headers)
+        # How requests pick up the base URL, the default headers and the timeout. An httpx
+        # client we create carries them itself (nothing to merge per request, which is
+        # measurable at Python speed); a client the caller passed in is left untouched and
+        # gets them on every request instead. The subclasses set these.
+        self._url_prefix = ""
+        self._per_request_headers: dict[str, str] = {}
+        self._default_timeout: httpx.Timeout | UseClientDefault = USE_CLIENT_DEFAULT
+
+    def _http_settings(self, owned: bool) -> dict[str, Any]:
+        """Arguments for an httpx client we create, or per-request fallbacks for a given one."""
+        if owned:
+            return {"base_url": self.base_url, "headers": self._headers, "timeout": self.timeout}
+        self._url_prefix = self.base_url
+        self._per_request_headers = self._headers
+        self._default_timeout = self.timeout
+        return {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={self.base_url!r} auth={self.auth!r}>"
 
     def _build_headers(self, kwargs_headers: Mapping[str, str] | None, attempt: _Attempt) -> dict[str, str]:
-        headers = dict(self._headers)
+        headers = dict(self._per_request_headers)
         if kwargs_headers:
             headers.update(kwargs_headers)
         if attempt.extra_headers:
@@ -186,8 +205,8 @@ class SyncAPIClient(BaseAPIClient):
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owns_http_client = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client()
-        self._http.base_url = httpx.URL(self.base_url)
+        settings = self._http_settings(owned=http_client is None)
+        self._http = http_client if http_client is not None else httpx.Client(**settings)
 
     def close(self) -> None:
         """Close the connection pool (only if this client created it)."""
@@ -250,7 +269,7 @@ class SyncAPIClient(BaseAPIClient):
                 headers.update(auth_headers)
             request = self._http.build_request(
                 method,
-                kwargs["url"],
+                self._url_prefix + kwargs["url"],
                 params=kwargs.get("params"),
                 json=kwargs.get("json"),
                 content=kwargs.get("content"),
@@ -301,8 +320,8 @@ class AsyncAPIClient(BaseAPIClient):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owns_http_client = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._http.base_url = httpx.URL(self.base_url)
+        settings = self._http_settings(owned=http_client is None)
+        self._http = http_client if http_client is not None else httpx.AsyncClient(**settings)
 
     async def close(self) -> None:
         """Close the connection pool (only if this client created it)."""
@@ -360,7 +379,7 @@ class AsyncAPIClient(BaseAPIClient):
                 headers.update(auth_headers)
             request = self._http.build_request(
                 method,
-                kwargs["url"],
+                self._url_prefix + kwargs["url"],
                 params=kwargs.get("params"),
                 json=kwargs.get("json"),
                 content=kwargs.get("content"),
