@@ -132,6 +132,10 @@ class Dispatcher:
                 return await self._run(request, operation, handler)
             except ApiError as error:
                 return error_response(error)
+            except OverflowError:
+                # A schema-valid integer beyond SQLite's 64-bit range (a body id such as
+                # 2**63): it cannot name any stored resource.
+                return error_response(ApiError(404, "No resource has that id"))
             except Exception:
                 # The client gets the envelope and the request id; the traceback stays in the log.
                 log.exception("unhandled error in %s", operation.operation_id)

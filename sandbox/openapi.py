@@ -84,8 +84,31 @@ def validator_at(document: dict[str, Any], pointer: str) -> jsonschema_rs.Valida
     return jsonschema_rs.Draft202012Validator(root, validate_formats=True)
 
 
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def bound_integer_formats(node: Any) -> Any:
+    """A copy where `format: int32/int64` also carries the range it names.
+
+    JSON Schema treats `format` on numbers as an annotation, but OpenAPI's int32/int64 are value
+    ranges (and fuzzers generate 2**63 as invalid data), so the range becomes an explicit bound.
+    """
+    if isinstance(node, list):
+        return [bound_integer_formats(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: bound_integer_formats(value) for key, value in node.items()}
+    bounds = INTEGER_FORMATS.get(out.get("format")) if isinstance(out.get("format"), str) else None
+    if bounds is not None:
+        low, high = bounds
+        out["minimum"] = max(out["minimum"], low) if isinstance(out.get("minimum"), int) else low
+        out["maximum"] = min(out["maximum"], high) if isinstance(out.get("maximum"), int) else high
+    return out
+
+
 def build_operations(document: dict[str, Any]) -> list[Operation]:
     operations: list[Operation] = []
+    document = bound_integer_formats(document)
     default_security = document.get("security", [])
     for path, raw_item in (document.get("paths") or {}).items():
         item = resolve(document, raw_item)

@@ -67,6 +67,8 @@ def _target_error(target: dict[str, Any], creating: bool) -> ApiError | None:
     if _long(target.get("name")):
         return bad_request("Length of Target rule name cannot exceed 200", NAME_TOO_LONG)
     entity, kind = target.get("targetEntity"), target.get("targetType")
+    if not isinstance(entity, str):
+        entity = None
     if creating and entity in ALLOWED and isinstance(kind, str):
         emf_misuse = (
             entity == "EVENT"
@@ -106,7 +108,8 @@ def _target_error(target: dict[str, Any], creating: bool) -> ApiError | None:
 def business_error(operation_id: str, body: Any) -> ApiError | None:
     """The documented business error that explains why `body` failed the schema, if any."""
     if operation_id == "checkNameValidity" and isinstance(body, dict):
-        if body.get("type") not in NAME_TYPES:
+        kind = body.get("type")
+        if not isinstance(kind, str) or kind not in NAME_TYPES:
             return bad_request(f"Invalid key is passed: {body.get('type')!r}", INVALID_KEY)
         return None
     if operation_id in ("createTargetGroup", "updateTargetGroup") and isinstance(body, dict):

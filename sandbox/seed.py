@@ -66,6 +66,17 @@ OTHER = Credential(
 )
 DEMO_CREDENTIALS = (DEMO, READ_ONLY, OTHER)
 CHANNELS = ("SMS", "EMAIL", "MOBILE PUSH")
+# Ids start where Capillary's examples live, not at 1: a fuzzer's boundary value 1 (the spec's
+# minimum) or an example's id must not land on a seeded resource by accident.
+FIRST_IDS = {
+    "target_groups": 2300,
+    "periods": 6700,
+    "targets": 1750,
+    "target_values": 8190,
+    "streaks": 1400,
+    "communications": 20,
+    "activities": 500,
+}
 
 
 def ensure_seeded(store: Store) -> None:
@@ -100,6 +111,8 @@ def ensure_seeded(store: Store) -> None:
                     "INSERT INTO oauth_clients (client_key, secret, till_id) VALUES (?, ?, ?)",
                     (cred.oauth_key, cred.oauth_secret, cred.till_id),
                 )
+        for table, first in FIRST_IDS.items():
+            db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, first))
         for org in (DEMO_ORG, OTHER_ORG):
             for name in CHANNELS:
                 db.execute("INSERT INTO channels (org_id, name) VALUES (?, ?)", (org, name))

@@ -31,16 +31,23 @@ class Server:
         headers = {"Authorization": credential.basic_header} if credential is not None else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
 
+    @property
+    def log(self) -> str:
+        path = self.db.parent / f"{self.db.stem}.log"
+        return path.read_text() if path.exists() else ""
+
 
 def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = None) -> Server:
     args = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
     if reset:
         args.append("--reset")
+    # The server's log (tracebacks of any 500) goes next to its database for post-mortems.
+    log = open(db.parent / f"{db.stem}.log", "a")  # noqa: SIM115
     process = subprocess.Popen(
         args,
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log,
         text=True,
         env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT}/generated/models", **(env or {})},
     )
@@ -56,8 +63,9 @@ def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = N
             break
     if base_url is None:
         process.kill()
-        _, err = process.communicate(timeout=5)
-        raise RuntimeError(f"sandbox did not start: {err}")
+        process.wait(timeout=5)
+        log.close()
+        raise RuntimeError(f"sandbox did not start: {(db.parent / f'{db.stem}.log').read_text()}")
     # The socket listens before the banner is printed; wait until requests are served.
     while time.monotonic() < deadline:
         try:
@@ -65,6 +73,7 @@ def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = N
             break
         except httpx.TransportError:
             time.sleep(0.05)
+    log.close()
     return Server(base_url, db, process)
 
 
@@ -76,9 +85,8 @@ def stop_server(server: Server, *, kill: bool = False) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=5)
-    for stream in (server.process.stdout, server.process.stderr):
-        if stream is not None:
-            stream.close()
+    if server.process.stdout is not None:
+        server.process.stdout.close()
 
 
 @pytest.fixture(scope="module")
