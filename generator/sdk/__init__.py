@@ -25,7 +25,7 @@ from generator import banner
 from generator.sdk.facade import build_facade, qualify
 from generator.sdk.introspect import IntrospectionError
 
-__all__ = ["SDK_TEMPLATES_DIR", "IntrospectionError", "install_sdk", "sdk_inputs"]
+__all__ = ["SDK_TEMPLATES_DIR", "IntrospectionError", "install_sdk"]
 
 HERE = Path(__file__).parent
 RUNTIME_DIR = HERE / "runtime"
@@ -45,17 +45,6 @@ def _copied_banner(name: str) -> str:
 # Same settings as the generated package's own ruff post-hooks; --isolated so that the result
 # does not depend on which pyproject.toml happens to sit above the output folder.
 RUFF_SETTINGS = ["--isolated", "--no-cache", "--line-length=120", "--target-version=py311"]
-
-
-def sdk_inputs() -> list[Path]:
-    """Every file generation reads from here (for the manifest and the no-op check)."""
-    files = [
-        *RUNTIME_DIR.glob("*.py"),
-        *FACADE_DIR.glob("*.jinja"),
-        *SDK_TEMPLATES_DIR.rglob("*.jinja"),
-        *HERE.glob("*.py"),
-    ]
-    return sorted(files)
 
 
 def _ruff() -> str:
