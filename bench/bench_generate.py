@@ -8,6 +8,9 @@ the median of ``--runs`` runs each of:
   sequential script would cost; targets: full <= 1.3x that sum);
 - the no-op `make generate` (target <= 0.3 s, make included);
 - openapi-generator's Python client generator on the same bundle (target: it is >= 2x slower).
+  Its python generator (7.26) crashes on a schema that is only ``type: "null"`` (the error
+  envelope's ``data``), so it gets the bundle with such schemas made untyped: the one change,
+  counted by ``_for_openapi_generator``; were it still to crash, the time to the crash is shown.
 
 Everything runs in a temporary copy of the repo (sharing .venv and node_modules), so the real
 generated/ is never rewritten.
@@ -18,6 +21,7 @@ generated/ is never rewritten.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -77,6 +81,31 @@ def _timed(
     return elapsed
 
 
+def _for_openapi_generator(bundle: Path, dest: Path) -> int:
+    """Copy the bundle with each standalone ``type: "null"`` schema made untyped; count them."""
+    document = json.loads(bundle.read_text("utf-8"))
+    changed = 0
+
+    def walk(node: object, in_union: bool = False) -> None:
+        nonlocal changed
+        if isinstance(node, list):
+            for item in node:
+                walk(item, in_union)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"anyOf", "oneOf"}:
+                    walk(value, in_union=True)
+                    continue
+                if isinstance(value, dict) and value.get("type") == "null" and not in_union:
+                    node[key] = {k: v for k, v in value.items() if k != "type"}
+                    changed += 1
+                walk(node[key])
+
+    walk(document)
+    dest.write_text(json.dumps(document), encoding="utf-8")
+    return changed
+
+
 def _make_is_bare(repo: Path) -> bool:
     """Whether `make generate` would only run the generator (setup already done)."""
     dry = subprocess.run(
@@ -105,9 +134,8 @@ def main(argv: list[str]) -> int:
         # A full, trusted run first: warms caches and gives the bundle the bare tools read.
         _timed(generate, repo, pyenv)
         bundle_json = tmp / "openapi.json"
-        bundle_yaml = tmp / "openapi.yaml"
         shutil.copy(repo / "generated" / "openapi.json", bundle_json)
-        shutil.copy(repo / "generated" / "openapi.yaml", bundle_yaml)
+        patched = _for_openapi_generator(bundle_json, tmp / "for-openapi-generator.json")
 
         def full() -> float:
             (repo / "generated" / "MANIFEST.json").unlink()  # defeats the no-op check
@@ -153,7 +181,7 @@ def main(argv: list[str]) -> int:
                 "-g",
                 "python",
                 "-i",
-                str(bundle_yaml),
+                str(tmp / "for-openapi-generator.json"),
                 "-o",
                 str(tmp / "openapi-generator"),
             ]
@@ -204,6 +232,7 @@ def main(argv: list[str]) -> int:
     print(f"|{'-' * (width + 2)}|----------|{'-' * 32}|----------|")
     for label, seconds, ratio, target in rows:
         print(f"| {label:<{width}} | {seconds:8.2f} | {ratio:<30} | {target:<8} |")
+    print(f"note: openapi-generator read the bundle with {patched} null-only schema(s) untyped")
     for label, message in FAILURES.items():
         print(f"note: {label} failed on this spec: {message}")
     return 0
