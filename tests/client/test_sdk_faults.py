@@ -318,6 +318,12 @@ def test_raw_response_and_forward_compatible_parsing(fault: FaultServer) -> None
     assert typed.to_dict()["trackingType"] == "SOMETHING_NEW"
 
 
+def test_a_misspelt_keyword_is_an_error(fault: FaultServer) -> None:
+    with basic(fault) as client, pytest.raises(TypeError, match="include_period"):
+        client.target_groups.get(1, include_period=True)  # type: ignore[call-arg]
+    assert fault.seen() == []
+
+
 def test_extra_headers_per_call(fault: FaultServer) -> None:
     fault.script("GET", GROUP_PATH, Reply(body=group()))
     with basic(fault, default_headers={"X-Team": "a"}) as client:
