@@ -21,6 +21,7 @@ Pointer = list[str]
 
 _LOC_LINE = re.compile(r"^(?:paths|components|info|servers|security|tags|webhooks)\.\S+$")
 _REF = re.compile(r"#/((?:paths|components)/[^\s'\"`,)]+)")
+_OPERATION = re.compile(r"\b(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) (/\S*)")
 
 
 def format_exception(exc: BaseException, layout: Layout) -> str:
@@ -55,6 +56,9 @@ def pointers(diagnostic: dict[str, Any], document: Any) -> list[Pointer]:
         if _LOC_LINE.match(line.strip()):
             found.append(_follow_loc(line.strip().split("."), document))
     found.extend(_follow_loc(m.group(1).split("/"), document) for m in _REF.finditer(message))
+    for match in _OPERATION.finditer(message):
+        # openapi-python-client names a skipped operation as "POST /v3/path".
+        found.append(_follow_loc(["paths", match.group(2), match.group(1).lower()], document))
     data = diagnostic.get("data")
     if data is not None and not found:
         where = _find_object(document, data, [])
@@ -116,6 +120,27 @@ def _node_at(node: yaml.Node, pointer: Pointer) -> tuple[yaml.Node, Pointer]:
     return node, []
 
 
+def _line_at(node: yaml.Node, pointer: Pointer) -> tuple[int, Pointer]:
+    """1-based line of the deepest key (or item) along ``pointer``, and the part left to walk."""
+    line = node.start_mark.line + 1
+    for index, token in enumerate(pointer):
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == token:
+                    child, line = value, key.start_mark.line + 1
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value)
+        ):
+            child = node.value[int(token)]
+            line = child.start_mark.line + 1
+        if child is None:
+            return line, pointer[index:]
+        node = child
+    return line, []
+
+
 def _compose(path: Path) -> yaml.Node | None:
     try:
         with path.open(encoding="utf-8") as handle:
@@ -163,7 +188,8 @@ def _walk_sources(path: Path, pointer: Pointer, depth: int) -> tuple[Path, int, 
         deeper = _walk_sources(target, inner + rest, depth + 1)
         if deeper is not None:
             return deeper
-    return path, node.start_mark.line + 1, bool(rest)
+    line, _ = _line_at(root, pointer)
+    return path, line, bool(rest)
 
 
 def _locate_in_file(path: Path, pointer: Pointer) -> tuple[Path, int] | None:
@@ -172,8 +198,8 @@ def _locate_in_file(path: Path, pointer: Pointer) -> tuple[Path, int] | None:
     root = _compose(path)
     if root is None:
         return None
-    node, _ = _node_at(root, pointer)
-    return path, node.start_mark.line + 1
+    line, _ = _line_at(root, pointer)
+    return path, line
 
 
 def explain(

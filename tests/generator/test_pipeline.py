@@ -188,3 +188,22 @@ def test_check_passes_on_fresh_output_and_reports_drift(
     assert "extra in" in drift.stdout and "stale_module.py" in drift.stdout
     assert "missing from" in drift.stdout and "models/README.md" in drift.stdout
     assert "make generate" in drift.stderr
+
+
+def test_skipped_operation_is_a_failure_that_names_its_line(tmp_path: Path) -> None:
+    """openapi-python-client would skip the operation with a warning: we fail and point at it."""
+    document = load_golden_spec("oneof_tags")
+    paths = document["paths"]
+    assert isinstance(paths, dict)
+    paths["/v3/groups"]["post"]["requestBody"]["content"] = {
+        "text/csv": {"schema": {"type": "string"}}
+    }
+    spec = write_spec(tmp_path / "openapi.yaml", document)
+    line = next(
+        n for n, row in enumerate(spec.read_text("utf-8").splitlines(), 1) if "post:" in row
+    )
+    result = run_generator("generate", spec, tmp_path / "generated")
+    assert result.returncode == 1
+    assert "Unsupported content type text/csv" in result.stderr
+    assert f"openapi.yaml:{line}" in result.stderr
+    assert not (tmp_path / "generated").exists()

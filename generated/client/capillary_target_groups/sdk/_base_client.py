@@ -102,12 +102,19 @@ def _parse_token(response: httpx.Response) -> tuple[str, float]:
     return token, float(ttl)
 
 
+_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+
+
 class _Attempt:
     """Per-call settings resolved once from the client defaults and the call's options."""
 
     __slots__ = ("extra_headers", "max_retries", "retry_allowed", "timeout")
 
     def __init__(self, client: BaseAPIClient, method: str, options: RequestOptions) -> None:
+        if options and not options.keys() <= _OPTION_NAMES:
+            # Methods take **options, so a misspelt parameter would otherwise vanish silently.
+            unknown = ", ".join(sorted(options.keys() - _OPTION_NAMES))
+            raise TypeError(f"unexpected keyword argument(s): {unknown}")
         self.timeout: httpx.Timeout | UseClientDefault = (
             _as_timeout(options["timeout"]) if "timeout" in options else client._default_timeout
         )
