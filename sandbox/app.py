@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,7 +24,8 @@ from starlette.types import Scope
 
 from sandbox.auth import TOKEN_HEADER, Authenticator
 from sandbox.context import Context, Reply
-from sandbox.errors import ApiError, dumps, envelope, error_body
+from sandbox.errors import ApiError, bad_request, dumps, envelope, error_body
+from sandbox.models import adapter_for
 from sandbox.handlers import HANDLERS, Handler
 from sandbox.openapi import (
     BUNDLE_JSON,
@@ -120,10 +122,17 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, auth: Authenticator, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        auth: Authenticator,
+        settings: Settings,
+        adapters: dict[str, TypeAdapter[Any]],
+    ) -> None:
         self.store = store
         self.auth = auth
         self.settings = settings
+        self.adapters = adapters
 
     def endpoint(self, table: dict[str, tuple[Operation, Handler | None]]) -> Callable[..., Any]:
         async def endpoint(request: Request) -> Response:
@@ -164,6 +173,13 @@ class Dispatcher:
         if handler is None:
             raise ApiError(501, f"{operation.operation_id} is not implemented by the sandbox")
         ctx = Context(self.store, self.auth, principal, path, query, header_values, body)
+        adapter = self.adapters.get(operation.operation_id)
+        if adapter is not None and body is not None:
+            try:
+                ctx.model = adapter.validate_python(body)
+            except ValidationError as exc:
+                log.error("generated model rejects a spec-valid body: %s", exc)
+                raise bad_request(f"Invalid request body: {exc.errors()[0]['msg']}") from None
         if operation.method == "GET":
             result = handler(ctx)
         else:
@@ -221,7 +237,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     bundle = load_document(settings.bundle_json)
     sandbox_doc = load_document(settings.sandbox_spec)
     operations = build_operations(bundle) + build_operations(sandbox_doc)
-    dispatcher = Dispatcher(store, auth, settings)
+    adapters = {op.operation_id: a for op in operations if (a := adapter_for(op)) is not None}
+    dispatcher = Dispatcher(store, auth, settings, adapters)
     routes = build_routes(operations, dispatcher)
     routes += [
         _file_route(

@@ -26,6 +26,8 @@ class Context:
     query: dict[str, Any]
     headers: dict[str, Any]
     body: Any
+    # The body as the generated pydantic model (None for operations without one).
+    model: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 
 _REQUEST = re.compile(
@@ -50,6 +51,10 @@ def parse_instant(value: str, end_of_day: bool = False) -> int:
     return max(MIN_MS, min(MAX_MS, ms))
 
 
+# Formatting dominates rendering, and the same instants (a group's createdOn, a period's bounds)
+# are formatted on every read: the formatters below are memoised.
+
+
 def _dt(ms: int) -> datetime:
     return EPOCH + timedelta(milliseconds=ms)
 
@@ -63,23 +68,27 @@ def _time(moment: datetime) -> str:
     return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
 
 
+@lru_cache(maxsize=65536)
 def date_str(ms: int) -> str:
     """`2024-10-08` (period and group dates)."""
     return _date(_dt(ms))
 
 
+@lru_cache(maxsize=65536)
 def iso_millis(ms: int) -> str:
     """`2024-10-08T00:00:00.000Z` (cycle dates)."""
     moment = _dt(ms)
     return f"{_date(moment)}T{_time(moment)}.{ms % 1000:03d}Z"
 
 
+@lru_cache(maxsize=65536)
 def capillary_timestamp(ms: int) -> str:
     """`2024-11-25T04:36:21.000+0000` (attribution createdOn / lastUpdatedOn)."""
     moment = _dt(ms)
     return f"{_date(moment)}T{_time(moment)}.{ms % 1000:03d}+0000"
 
 
+@lru_cache(maxsize=65536)
 def iso_seconds(ms: int) -> str:
     """`2025-07-23T07:18:01Z` (the newer *ISO twins)."""
     moment = _dt(ms)

@@ -10,6 +10,7 @@ from sandbox.errors import not_found
 from sandbox.timefmt import capillary_timestamp, iso_seconds
 
 _ACTORS: dict[int, dict[str, Any]] = {}
+_ATTRIBUTIONS: dict[tuple[int, int, int, int], dict[str, Any]] = {}
 
 
 def actor(db: sqlite3.Connection, till_id: int) -> dict[str, Any]:
@@ -32,14 +33,21 @@ def actor(db: sqlite3.Connection, till_id: int) -> dict[str, Any]:
 
 def attribution(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     """Attribution from a row's created_ms / updated_ms / created_by / updated_by columns."""
-    return {
-        "createdOn": capillary_timestamp(row["created_ms"]),
-        "lastUpdatedOn": capillary_timestamp(row["updated_ms"]),
-        "createdOnISO": iso_seconds(row["created_ms"]),
-        "lastUpdatedOnISO": iso_seconds(row["updated_ms"]),
-        "createdBy": actor(db, row["created_by"]),
-        "lastUpdatedBy": actor(db, row["updated_by"]),
-    }
+    key = (row["created_ms"], row["updated_ms"], row["created_by"], row["updated_by"])
+    cached = _ATTRIBUTIONS.get(key)
+    if cached is None:
+        # Objects written in one request share one attribution; it is only ever serialised.
+        if len(_ATTRIBUTIONS) > 65536:
+            _ATTRIBUTIONS.clear()
+        cached = _ATTRIBUTIONS[key] = {
+            "createdOn": capillary_timestamp(row["created_ms"]),
+            "lastUpdatedOn": capillary_timestamp(row["updated_ms"]),
+            "createdOnISO": iso_seconds(row["created_ms"]),
+            "lastUpdatedOnISO": iso_seconds(row["updated_ms"]),
+            "createdBy": actor(db, row["created_by"]),
+            "lastUpdatedBy": actor(db, row["updated_by"]),
+        }
+    return cached
 
 
 def load_doc(row: sqlite3.Row) -> dict[str, Any]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from capillary_target_groups_models import OauthTokenCreate
+
 from sandbox.context import Context
 
 
 def generate_oauth_token(ctx: Context) -> dict[str, Any]:
-    token, ttl = ctx.auth.issue_token(ctx.body["key"], ctx.body["secret"])
+    body: OauthTokenCreate = ctx.model
+    token, ttl = ctx.auth.issue_token(body.key, body.secret)
     return {"accessToken": token, "ttlSeconds": ttl}

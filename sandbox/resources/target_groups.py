@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from capillary_target_groups_models import NameValidityCheck
+
 from sandbox.context import Context
 from sandbox.errors import (
     LEADERBOARD_EVALUATION_TYPE,
