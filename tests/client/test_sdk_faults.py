@@ -8,6 +8,7 @@ import logging
 import time
 from typing import Any
 
+import httpx
 import pytest
 from capillary_target_groups import (
     APIConnectionError,
@@ -316,6 +317,22 @@ def test_raw_response_and_forward_compatible_parsing(fault: FaultServer) -> None
     assert raw.data.tracking_type == "SOMETHING_NEW"
     assert isinstance(typed.tracking_type, TrackingType)
     assert typed.to_dict()["trackingType"] == "SOMETHING_NEW"
+
+
+def test_a_callers_httpx_client_is_used_not_changed(fault: FaultServer) -> None:
+    fault.script("GET", GROUP_PATH, Reply(body=group()))
+    with httpx.Client(headers={"X-Proxy-Auth": "p"}) as http:
+        client = CapillaryTargetGroups(
+            base_url=fault.base_url, username="till", password="secret", http_client=http
+        )
+        assert client.target_groups.get(1).id == 1
+        client.close()  # not ours to close
+        assert not http.is_closed
+        assert str(http.base_url) == ""
+    (seen,) = fault.seen("GET", GROUP_PATH)
+    assert seen.headers["x-proxy-auth"] == "p"
+    assert seen.headers["user-agent"].startswith("capillary-target-groups-python/")
+    assert seen.headers["authorization"].startswith("Basic ")
 
 
 def test_a_misspelt_keyword_is_an_error(fault: FaultServer) -> None:
