@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from generator.layout import CLIENT_PACKAGE, MANIFEST
 from generator.manifest import tree_hashes, walk
 from tests.generator.gen_helpers import ROOT, load_golden_spec, run_generator, write_spec
@@ -91,6 +93,7 @@ def test_hand_edit_is_undone_by_generate(generated_once: tuple[Path, Path], tmp_
     assert tree_hashes(out) == tree_hashes(once)
 
 
+@pytest.mark.slow
 def test_removed_operation_leaves_no_stale_module(tmp_path: Path) -> None:
     document = load_golden_spec("oneof_tags")
     paths = document["paths"]
@@ -169,6 +172,7 @@ def test_yaml_syntax_error_fails_with_file_line_column(
     _assert_untouched(out, before)
 
 
+@pytest.mark.slow
 def test_check_passes_on_fresh_output_and_reports_drift(
     generated_once: tuple[Path, Path], tmp_path: Path
 ) -> None:
