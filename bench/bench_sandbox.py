@@ -24,10 +24,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT)]
 
-from loadgen import LoadResult, build_request, run_load  # noqa: E402
-
+from bench.loadgen import LoadResult, build_request, run_load  # noqa: E402
 from sandbox.seed import DEMO  # noqa: E402
 
 BUNDLE_YAML = ROOT / "generated" / "openapi.yaml"
@@ -129,7 +128,11 @@ def get_factory(port: int, ids: list[int]) -> Callable[[int], bytes]:
     host = f"{HOST}:{port}"
     rng = random.Random(7)
     requests = [build_request("GET", f"/v3/targetGroups/{i}", host, AUTH) for i in ids]
-    return lambda _: rng.choice(requests)
+
+    def pick(_: int) -> bytes:
+        return requests[rng.randrange(len(requests))]
+
+    return pick
 
 
 def post_factory(port: int, tag: str) -> Callable[[int], bytes]:
@@ -150,7 +153,7 @@ def page_factory(port: int, offset: int) -> Callable[[int], bytes]:
 
 
 def measure(port: int, factory: Callable[[int], bytes], concurrency: int) -> LoadResult:
-    return run_load(HOST, port, factory, concurrency, seconds=SECONDS)
+    return run_load(HOST, port, factory, concurrency=concurrency, seconds=SECONDS)
 
 
 def fill_to(port: int, total: int) -> list[int]:
@@ -281,7 +284,8 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(
-        f"\nSandbox vs Prism mock (static, silent): same bundle, same load generator, {SECONDS:.0f} s per cell"
+        "\nSandbox vs Prism mock (static, silent): same bundle, same load generator, "
+        f"{SECONDS:.0f} s per cell"
     )
     print(
         f"{'operation':<12} {'conc':>4} | {'sandbox rps':>8} {'p50 ms':>7} {'p99 ms':>7} | "

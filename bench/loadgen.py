@@ -1,4 +1,4 @@
-"""A small closed-loop HTTP/1.1 load generator: N keep-alive connections, one request in flight each.
+"""A closed-loop HTTP/1.1 load generator: N keep-alive connections, one request in flight each.
 
 Raw asyncio streams on uvloop rather than an HTTP client library, so the generator's own cost
 per request stays small next to the server's and both servers are measured the same way.
@@ -74,6 +74,7 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 async def _worker(
     host: str,
     port: int,
+    *,
     factory: RequestFactory,
     counter: list[int],
     deadline: float,
@@ -107,7 +108,13 @@ async def _worker(
 
 
 async def _run(
-    host: str, port: int, factory: RequestFactory, concurrency: int, seconds: float, warmup: float
+    host: str,
+    port: int,
+    factory: RequestFactory,
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
 ) -> LoadResult:
     result = LoadResult()
     counter = [0]
@@ -116,7 +123,15 @@ async def _run(
     deadline = warmup_until + seconds
     await asyncio.gather(
         *(
-            _worker(host, port, factory, counter, deadline, warmup_until, result)
+            _worker(
+                host,
+                port,
+                factory=factory,
+                counter=counter,
+                deadline=deadline,
+                warmup_until=warmup_until,
+                result=result,
+            )
             for _ in range(concurrency)
         )
     )
@@ -128,9 +143,12 @@ def run_load(
     host: str,
     port: int,
     factory: RequestFactory,
+    *,
     concurrency: int,
     seconds: float = 3.0,
     warmup: float = 0.5,
 ) -> LoadResult:
     """Run `concurrency` connections for `seconds` (after `warmup`); bounded by time, not count."""
-    return uvloop.run(_run(host, port, factory, concurrency, seconds, warmup))
+    return uvloop.run(
+        _run(host, port, factory, concurrency=concurrency, seconds=seconds, warmup=warmup)
+    )

@@ -25,8 +25,8 @@ from starlette.types import Scope
 from sandbox.auth import TOKEN_HEADER, Authenticator
 from sandbox.context import Context, Reply
 from sandbox.errors import ApiError, bad_request, dumps, envelope, error_body
-from sandbox.models import adapter_for
 from sandbox.handlers import HANDLERS, Handler
+from sandbox.models import adapter_for
 from sandbox.openapi import (
     BUNDLE_JSON,
     BUNDLE_YAML,

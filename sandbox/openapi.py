@@ -98,7 +98,8 @@ def bound_integer_formats(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: bound_integer_formats(value) for key, value in node.items()}
-    bounds = INTEGER_FORMATS.get(out.get("format")) if isinstance(out.get("format"), str) else None
+    declared = out.get("format")
+    bounds = INTEGER_FORMATS.get(declared) if isinstance(declared, str) else None
     if bounds is not None:
         low, high = bounds
         out["minimum"] = max(out["minimum"], low) if isinstance(out.get("minimum"), int) else low

@@ -112,9 +112,9 @@ def business_error(operation_id: str, body: Any) -> ApiError | None:
         if not isinstance(kind, str) or kind not in NAME_TYPES:
             return bad_request(f"Invalid key is passed: {body.get('type')!r}", INVALID_KEY)
         return None
-    if operation_id in ("createTargetGroup", "updateTargetGroup") and isinstance(body, dict):
-        if _long(body.get("name")):
-            return bad_request("Length of target group name cannot exceed 200", NAME_TOO_LONG)
+    group_body = operation_id in ("createTargetGroup", "updateTargetGroup")
+    if group_body and isinstance(body, dict) and _long(body.get("name")):
+        return bad_request("Length of target group name cannot exceed 200", NAME_TOO_LONG)
     creating = operation_id in ("createTargetGroup", "createTargets")
     for target in _targets(operation_id, body):
         error = _target_error(target, creating)

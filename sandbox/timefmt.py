@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 _REQUEST = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"

@@ -26,7 +26,8 @@ def ensure_customer(db: sqlite3.Connection, org_id: int, user_id: int) -> None:
 def enrol(db: sqlite3.Connection, org_id: int, user_id: int, group_id: int, when: int) -> int:
     """Enrol once; returns the enrolment time that stands (the first one)."""
     db.execute(
-        "INSERT OR IGNORE INTO enrolments (org_id, user_id, group_id, enrolled_ms) VALUES (?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO enrolments (org_id, user_id, group_id, enrolled_ms) "
+        "VALUES (?, ?, ?, ?)",
         (org_id, user_id, group_id, when),
     )
     row = db.execute(
@@ -53,7 +54,7 @@ def render(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _record(
-    ctx: Context, kind: str, event_name: str, amount: float, gross: float, quantity: float
+    ctx: Context, kind: str, event_name: str, *, amount: float, gross: float, quantity: float
 ) -> dict[str, Any]:
     db = ctx.store.db
     user_id = ctx.path["userId"]
@@ -62,7 +63,8 @@ def _record(
     occurred = parse_instant(body["occurredOn"])
     cursor = db.execute(
         "INSERT INTO activities (org_id, user_id, kind, event_name, occurred_ms, amount, "
-        "gross_amount, quantity, store_id, attributes, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "gross_amount, quantity, store_id, attributes, created_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             ctx.org_id,
             user_id,
@@ -79,14 +81,16 @@ def _record(
     )
     if kind == "TRANSACTION":
         groups = db.execute(
-            "SELECT DISTINCT group_id FROM targets WHERE org_id = ? AND enrolment_method = 'TRANSACTION' "
-            "AND active = 1 AND target_entity IN ('TRANSACTION', 'LINEITEM')",
+            "SELECT DISTINCT group_id FROM targets WHERE org_id = ? "
+            "AND enrolment_method = 'TRANSACTION' AND active = 1 "
+            "AND target_entity IN ('TRANSACTION', 'LINEITEM')",
             (ctx.org_id,),
         )
     else:
         groups = db.execute(
-            "SELECT DISTINCT group_id FROM targets WHERE org_id = ? AND enrolment_method = 'TRANSACTION' "
-            "AND active = 1 AND target_entity = 'EVENT' AND event_name = ?",
+            "SELECT DISTINCT group_id FROM targets WHERE org_id = ? "
+            "AND enrolment_method = 'TRANSACTION' AND active = 1 "
+            "AND target_entity = 'EVENT' AND event_name = ?",
             (ctx.org_id, event_name),
         )
     for (group_id,) in groups.fetchall():
@@ -103,14 +107,14 @@ def create_user_transaction(ctx: Context) -> dict[str, Any]:
         ctx,
         "TRANSACTION",
         "TransactionAdd",
-        amount,
-        float(body.get("grossAmount", amount)),
-        float(body.get("quantity", 1)),
+        amount=amount,
+        gross=float(body.get("grossAmount", amount)),
+        quantity=float(body.get("quantity", 1)),
     )
 
 
 def create_user_event(ctx: Context) -> dict[str, Any]:
-    return _record(ctx, "EVENT", ctx.body["eventName"], 0.0, 0.0, 0.0)
+    return _record(ctx, "EVENT", ctx.body["eventName"], amount=0.0, gross=0.0, quantity=0.0)
 
 
 def create_user_enrolment(ctx: Context) -> dict[str, Any]:

@@ -14,12 +14,15 @@ from sandbox.timefmt import DAY_MS, date_str, now_ms
 
 
 class _Credential(Protocol):
-    org_id: int
-    till_id: int
+    @property
+    def org_id(self) -> int: ...
+
+    @property
+    def till_id(self) -> int: ...
 
 
 def _periods(count: int, days: int, first_offset: int) -> list[dict[str, Any]]:
-    """`count` back-to-back periods of `days` days, the first starting `first_offset` periods ago."""
+    """`count` back-to-back periods of `days` days, the first `first_offset` periods from now."""
     today = now_ms() // DAY_MS * DAY_MS
     start = today + first_offset * days * DAY_MS
     out = []

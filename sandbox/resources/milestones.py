@@ -43,7 +43,8 @@ def list_milestones(ctx: Context) -> Reply:
             args += [now, now]
         else:  # LIVE
             where.append(
-                "active = 1 AND (start_ms IS NULL OR start_ms <= ?) AND (end_ms IS NULL OR end_ms >= ?)"
+                "active = 1 AND (start_ms IS NULL OR start_ms <= ?) "
+                "AND (end_ms IS NULL OR end_ms >= ?)"
             )
             args += [now, now]
     if "type" in query:

@@ -167,7 +167,8 @@ def create(db: sqlite3.Connection, org_id: int, till_id: int, body: dict[str, An
     user_created = bool(body.get("userCreated", False))
     cursor = db.execute(
         "INSERT INTO target_groups (org_id, name, name_key, tracking_type, active, user_created, "
-        "created_ms, updated_ms, created_by, updated_by, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_ms, updated_ms, created_by, updated_by, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             org_id,
             name,
@@ -276,7 +277,8 @@ def update_target_group(ctx: Context) -> dict[str, Any]:
             targets.apply_update(db, target, edits, ctx.till_id)
     for streak in body.get("streaks", []):
         db.execute(
-            "UPDATE streaks SET name = ?, updated_ms = ?, updated_by = ? WHERE id = ? AND group_id = ?",
+            "UPDATE streaks SET name = ?, updated_ms = ?, updated_by = ? "
+            "WHERE id = ? AND group_id = ?",
             (streak["name"], now_ms(), ctx.till_id, streak.get("id"), row["id"]),
         )
     return render(db, _fetch(db, row["id"]))
@@ -305,7 +307,8 @@ NAME_LOOKUPS = {
     "streakName": "SELECT 1 FROM target_groups WHERE org_id = ? AND name_key = ? "
     "AND tracking_type IN ('STREAKS', 'NON_CONTINUOUS_STREAKS')",
     "streakLevelName": "SELECT 1 FROM streaks WHERE org_id = ? AND lower(name) = ?",
-    "targetName": "SELECT 1 FROM targets WHERE org_id = ? AND lower(json_extract(doc, '$.name')) = ?",
+    "targetName": "SELECT 1 FROM targets WHERE org_id = ? "
+    "AND lower(json_extract(doc, '$.name')) = ?",
     "periodName": "SELECT 1 FROM periods WHERE org_id = ? "
     "AND lower(json_extract(doc, '$.refCode')) = ?",
 }
@@ -313,9 +316,8 @@ NAME_LOOKUPS = {
 
 def check_name_validity(ctx: Context) -> bool:
     """True when the name is free in the org (names are unique case-insensitively)."""
-    value = ctx.body["value"]
-    lookup = NAME_LOOKUPS[ctx.body["type"]]
-    key = (
-        name_key(value) if ctx.body["type"] in ("targetGroupName", "streakName") else value.lower()
-    )
-    return ctx.store.db.execute(lookup, (ctx.org_id, key)).fetchone() is None
+    body: NameValidityCheck = ctx.model
+    kind = body.type.value
+    case_folded = kind in ("targetGroupName", "streakName")
+    key = name_key(body.value) if case_folded else body.value.lower()
+    return ctx.store.db.execute(NAME_LOOKUPS[kind], (ctx.org_id, key)).fetchone() is None

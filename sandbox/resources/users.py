@@ -83,6 +83,7 @@ def _milestones(target: sqlite3.Row, result: progress.PeriodProgress) -> list[di
 
 def _user_target(
     target: sqlite3.Row,
+    *,
     period: sqlite3.Row,
     value_id: int | None,
     result: progress.PeriodProgress,
@@ -121,6 +122,7 @@ def _user_target(
 def _group_view(
     db: sqlite3.Connection,
     group: sqlite3.Row,
+    *,
     enrolled_ms: int,
     activities: list[progress.Activity],
     query: dict[str, Any],
@@ -199,7 +201,12 @@ def _group_view(
                 continue
             entries.append(
                 _user_target(
-                    target, period, value_id, result, enrolled_ms, streak_times.get(period["id"])
+                    target,
+                    period=period,
+                    value_id=value_id,
+                    result=result,
+                    enrolled_ms=enrolled_ms,
+                    streak_ms=streak_times.get(period["id"]),
                 )
             )
     if rule_id is not None and not entries:
@@ -240,7 +247,14 @@ def list_user_target_groups(ctx: Context) -> dict[str, Any]:
     for group in enrolments:
         if not include_inactive_targets and not group["active"]:
             continue
-        view = _group_view(db, group, group["enrolled_ms"], activities, ctx.query, now)
+        view = _group_view(
+            db,
+            group,
+            enrolled_ms=group["enrolled_ms"],
+            activities=activities,
+            query=ctx.query,
+            now=now,
+        )
         if view is not None:
             groups.append(view)
     lifetime = sum(a.amount for a in activities if a.kind == "TRANSACTION")

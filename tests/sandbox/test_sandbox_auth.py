@@ -12,12 +12,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import Server, start_server, stop_server
-from sandbox_samples import bodies, create_group, fill_path
-from sandbox_spec_check import operations
 
 from sandbox.auth import md5_hex
 from sandbox.seed import DEMO, OTHER, READ_ONLY
+from tests.sandbox.sandbox_samples import bodies, create_group, fill_path
+from tests.sandbox.sandbox_server import Server, start_server, stop_server
+from tests.sandbox.sandbox_spec_check import operations
 
 pytestmark = pytest.mark.slow
 TOKEN_TTL = 2

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, start_server, stop_server
+
+from tests.sandbox.sandbox_server import ROOT, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 

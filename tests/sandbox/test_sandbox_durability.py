@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, start_server, stop_server
-from sandbox_samples import group
 
 from sandbox.seed import DEMO
+from tests.sandbox.sandbox_samples import group
+from tests.sandbox.sandbox_server import Server, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 WRITERS = 8

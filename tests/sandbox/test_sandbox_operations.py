@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
-from sandbox_samples import create_group, group, target, unique
-from sandbox_spec_check import conformance_errors
 
 from sandbox.openapi import BUNDLE_JSON, BUNDLE_YAML
+from tests.sandbox.sandbox_samples import create_group, group, target, unique
+from tests.sandbox.sandbox_server import Server
+from tests.sandbox.sandbox_spec_check import conformance_errors
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
         response.request.method, response.request.url.path, response.status_code, body
     )
     assert not errors, errors
-    return body["data"] if "data" in body else body
+    return body.get("data", body)
 
 
 def error(response: httpx.Response, status: int, code: int | None = None) -> str:
@@ -168,7 +168,7 @@ def test_get_missing_and_malformed_ids(client: httpx.Client) -> None:
 def test_update_target_group(client: httpx.Client) -> None:
     data = create_group(client)
     tid = data["targets"][0]["id"]
-    body = {
+    body: dict[str, Any] = {
         "name": unique("Renamed"),
         "description": "changed",
         "preferredTillId": 7,
@@ -216,9 +216,10 @@ def test_delete_target_group(client: httpx.Client) -> None:
 
 def test_check_name_validity(client: httpx.Client) -> None:
     data = create_group(client)
-    check = lambda kind, value: ok(
-        client.post("/v3/targetGroups/isValidName", json={"type": kind, "value": value})
-    )  # noqa: E731
+
+    def check(kind: str, value: str) -> Any:
+        return ok(client.post("/v3/targetGroups/isValidName", json={"type": kind, "value": value}))
+
     assert check("targetGroupName", data["name"].swapcase()) is False
     assert check("targetGroupName", unique("free")) is True
     assert check("targetName", data["targets"][0]["name"]) is False
@@ -511,10 +512,11 @@ def test_milestones_filters_and_pagination(client: httpx.Client) -> None:
         "/v3/milestones", params={"name": tag.upper(), "limit": 2, "offset": 2}
     ).json()
     assert full["pagination"] == {"limit": 2, "offset": 2, "total": 4}
-    names = lambda **q: sorted(
-        g["name"].removeprefix(tag + " ")
-        for g in ok(client.get("/v3/milestones", params={"name": tag, **q}))
-    )  # noqa: E731
+
+    def names(**query: str) -> list[str]:
+        page = ok(client.get("/v3/milestones", params={"name": tag, **query}))
+        return sorted(g["name"].removeprefix(tag + " ") for g in page)
+
     assert names(status="LIVE") == ["live"]
     assert names(status="UPCOMING") == ["upcoming"]
     assert names(status="ENDED") == ["ended"]

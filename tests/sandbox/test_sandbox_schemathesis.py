@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Server, start_server, stop_server
 
 from sandbox.auth import md5_hex
 from sandbox.openapi import BUNDLE_JSON
 from sandbox.seed import DEMO
+from tests.sandbox.sandbox_server import ROOT, Server, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 SEED = 20240601
@@ -76,8 +76,8 @@ def test_schemathesis_finds_nothing(fuzz_server: Server, tmp_path: Path) -> None
         timeout=MAX_SECONDS + 90,
         env={
             **os.environ,
-            "PYTHONPATH": f"{ROOT}:{ROOT / 'tests' / 'sandbox'}",
-            "SCHEMATHESIS_HOOKS": "sandbox_st_hooks",
+            "PYTHONPATH": str(ROOT),
+            "SCHEMATHESIS_HOOKS": "tests.sandbox.sandbox_st_hooks",
         },
         check=False,
     )

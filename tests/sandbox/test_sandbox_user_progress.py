@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_samples import create_group, target, unique
-from sandbox_spec_check import conformance_errors
+
+from tests.sandbox.sandbox_samples import create_group, target, unique
+from tests.sandbox.sandbox_spec_check import conformance_errors
 
 pytestmark = pytest.mark.slow
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
