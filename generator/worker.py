@@ -1,10 +1,9 @@
 """One generator in its own process: ``python -m generator.worker client|models``.
 
-The driver starts both workers before it bundles the spec. Each one first pays its start-up cost
-(imports, and for datamodel-code-generator the lazy imports of a first run, on a tiny document),
-then reads its job as one JSON line on stdin, runs, writes its diagnostics as JSON to the job's
-``result`` path and exits 0 (success) or 1. EOF instead of a job means "bundling failed": exit 0.
-Start-up overlaps bundling, which is why the full run costs little more than the slower generator.
+The driver starts both workers before it bundles the spec. The client worker first pays its
+start-up cost (imports: half a second) while the bundler runs; then each worker reads its job as
+one JSON line on stdin, runs, writes its diagnostics as JSON to the job's ``result`` path and exits
+0 (success) or 1. EOF instead of a job means "bundling failed": exit 0.
 """
 
 from __future__ import annotations
@@ -13,52 +12,9 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
-
-# Small enough to be instant, rich enough to pull in every lazily imported parser module.
-_WARMUP_DOCUMENT = {
-    "openapi": "3.1.0",
-    "info": {"title": "warm-up", "version": "0"},
-    "paths": {
-        "/x/{id}": {
-            "get": {
-                "operationId": "getX",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-                ],
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/X"}}
-                        },
-                    }
-                },
-            }
-        }
-    },
-    "components": {
-        "schemas": {
-            "A": {
-                "type": "object",
-                "required": ["kind"],
-                "properties": {"kind": {"type": "string", "enum": ["A"]}},
-            },
-            "B": {
-                "type": "object",
-                "required": ["kind"],
-                "properties": {"kind": {"type": "string", "enum": ["B"]}},
-            },
-            "X": {
-                "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
-                "discriminator": {"propertyName": "kind"},
-            },
-        }
-    },
-}
 
 
 def _models_command(spec: Path, out_file: Path) -> list[str]:
@@ -73,15 +29,6 @@ def _run_models_cli(args: list[str]) -> int:
     # datamodel-codegen writes a .ruff_cache next to its output unless told not to.
     os.environ["RUFF_NO_CACHE"] = "true"
     return int(main(args))
-
-
-def warm_models(root: Path) -> None:
-    os.chdir(root)
-    with tempfile.TemporaryDirectory(prefix="capillary-warmup-") as tmp:
-        spec = Path(tmp) / "warmup.json"
-        spec.write_text(json.dumps(_WARMUP_DOCUMENT), encoding="utf-8")
-        with open(os.devnull, "w") as devnull, contextlib.redirect_stderr(devnull):
-            _run_models_cli(_models_command(spec, Path(tmp) / "warmup.py"))
 
 
 def run_models(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -119,12 +66,11 @@ def main(argv: list[str]) -> int:
         print("usage: python -m generator.worker client|models", file=sys.stderr)
         return 2
     kind = argv[0]
-    root = Path(__file__).resolve().parent.parent
     started = time.time()
     if kind == "client":
+        # Only the client warms up: it is the longer job. Warming the models worker too (a tiny
+        # first run) made the bundle, which all three would share two cores with, finish later.
         warm_client()
-    else:
-        warm_models(root)
     warm = time.time()
     line = sys.stdin.readline()
     if not line.strip():
