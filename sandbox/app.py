@@ -36,6 +36,7 @@ from sandbox.openapi import (
     build_operations,
     load_document,
 )
+from sandbox.resources.materialized import check_version, materialize
 from sandbox.seed import ensure_seeded
 from sandbox.store import Store
 from sandbox.validation import validate_body, validate_params
@@ -183,10 +184,13 @@ class Dispatcher:
         if operation.method == "GET":
             result = handler(ctx)
         else:
-            with self.store.transaction():
+            with self.store.transaction() as db:
                 result = handler(ctx)
+                for group_id in ctx.touched:
+                    materialize(db, group_id)
         if isinstance(result, Reply):
-            return json_response(result.status, dumps(result.body))
+            raw_body = result.body if isinstance(result.body, bytes) else dumps(result.body)
+            return json_response(result.status, raw_body)
         return json_response(200, dumps(envelope(result)))
 
 
@@ -233,6 +237,8 @@ def build_routes(operations: Iterable[Operation], dispatcher: Dispatcher) -> lis
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     store = store or Store(settings.db)
     ensure_seeded(store)
+    with store.transaction() as db:
+        check_version(db)
     auth = Authenticator(store, settings.token_ttl_seconds)
     bundle = load_document(settings.bundle_json)
     sandbox_doc = load_document(settings.sandbox_spec)

@@ -13,7 +13,7 @@ from sandbox.store import Store
 class Reply:
     """A handler result that needs more than `{data, errors: null, warnings: null}` with 200."""
 
-    body: dict[str, Any]
+    body: dict[str, Any] | bytes
     status: int = 200
 
 
@@ -28,7 +28,11 @@ class Context:
     body: Any
     # The body as the generated pydantic model (None for operations without one).
     model: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Groups whose rendered document this request changed (re-rendered before commit).
+    touched: set[int] = field(default_factory=set)
+
+    def touch(self, group_id: int) -> None:
+        self.touched.add(group_id)
 
     @property
     def org_id(self) -> int:

@@ -10,6 +10,7 @@ from sandbox.resources import (
     activity,
     channels,
     communications,
+    materialized,
     milestones,
     oauth,
     periods,
@@ -25,7 +26,7 @@ HANDLERS: dict[str, Handler] = {
     # Capillary API (generated/openapi.yaml)
     "createTargetGroup": target_groups.create_target_group,
     "listTargetGroups": target_groups.list_target_groups,
-    "getTargetGroup": target_groups.get_target_group,
+    "getTargetGroup": materialized.get_target_group,
     "deleteTargetGroup": target_groups.delete_target_group,
     "updateTargetGroup": target_groups.update_target_group,
     "checkNameValidity": target_groups.check_name_validity,

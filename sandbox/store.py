@@ -12,6 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS orgs (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -58,7 +62,10 @@ CREATE TABLE IF NOT EXISTS target_groups (
     updated_ms INTEGER NOT NULL,
     created_by INTEGER NOT NULL,
     updated_by INTEGER NOT NULL,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    rendered_full TEXT,
+    rendered_lite TEXT,
+    rendered_until INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS target_groups_name ON target_groups(org_id, name_key);
 CREATE INDEX IF NOT EXISTS target_groups_org_user ON target_groups(org_id, user_created, id);
@@ -186,9 +193,21 @@ class Store:
             self.db.execute("PRAGMA foreign_keys=OFF")
             self.db.execute("PRAGMA busy_timeout=5000")
             self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path!r}: {exc}") from exc
         self._depth = 0
+
+    def _migrate(self) -> None:
+        """Columns added after a database may have been created by an earlier sandbox."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(target_groups)")}
+        for column, kind in (
+            ("rendered_full", "TEXT"),
+            ("rendered_lite", "TEXT"),
+            ("rendered_until", "INTEGER"),
+        ):
+            if column not in have:
+                self.db.execute(f"ALTER TABLE target_groups ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.db.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from sandbox.resources import target_groups
+from sandbox.resources.materialized import materialize_missing
 from sandbox.store import Store
 from sandbox.timefmt import DAY_MS, date_str, now_ms
 
@@ -212,3 +213,4 @@ def seed_groups(store: Store, demo: _Credential, other: _Credential) -> None:
             target_groups.create(db, demo.org_id, demo.till_id, body)
         for body in other_org_bodies():
             target_groups.create(db, other.org_id, other.till_id, body)
+        materialize_missing(db)

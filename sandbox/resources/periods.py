@@ -96,6 +96,7 @@ def create_target_periods(ctx: Context) -> list[dict[str, Any]]:
     group_row(db, ctx.org_id, group_id)
     ids = insert(db, ctx.org_id, ctx.till_id, group_id, list(ctx.body))
     refresh_group_window(db, group_id)
+    ctx.touch(group_id)
     now = now_ms()
     return [
         render(db, db.execute("SELECT * FROM periods WHERE id = ?", (pid,)).fetchone(), now)
@@ -143,6 +144,7 @@ def update_target_periods(ctx: Context) -> list[dict[str, Any]]:
         )
         updated.append(row["id"])
     refresh_group_window(db, group_id)
+    ctx.touch(group_id)
     return [
         render(db, db.execute("SELECT * FROM periods WHERE id = ?", (pid,)).fetchone(), now)
         for pid in updated

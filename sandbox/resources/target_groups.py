@@ -219,6 +219,7 @@ def _fetch(db: sqlite3.Connection, group_id: int) -> sqlite3.Row:
 def create_target_group(ctx: Context) -> dict[str, Any]:
     db = ctx.store.db
     group_id = create(db, ctx.org_id, ctx.till_id, ctx.body)
+    ctx.touch(group_id)
     return render(db, _fetch(db, group_id))
 
 
@@ -236,14 +237,6 @@ def list_target_groups(ctx: Context) -> list[dict[str, Any]]:
         render(db, row, with_periods=with_periods, with_targets=False, now=now)
         for row in db.execute(sql + " ORDER BY id", args)
     ]
-
-
-def get_target_group(ctx: Context) -> dict[str, Any]:
-    # includeUserCreatedTargetGroups / includeOnlyActive are list filters that Capillary's page
-    # shows on this operation; an id names one group, so they never hide it.
-    db = ctx.store.db
-    row = group_row(db, ctx.org_id, ctx.path["targetGroupId"])
-    return render(db, row, with_periods=ctx.query.get("includePeriods", True))
 
 
 def update_target_group(ctx: Context) -> dict[str, Any]:
@@ -281,6 +274,7 @@ def update_target_group(ctx: Context) -> dict[str, Any]:
             "WHERE id = ? AND group_id = ?",
             (streak["name"], now_ms(), ctx.till_id, streak.get("id"), row["id"]),
         )
+    ctx.touch(row["id"])
     return render(db, _fetch(db, row["id"]))
 
 

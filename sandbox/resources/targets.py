@@ -253,6 +253,7 @@ def create_targets(ctx: Context) -> list[dict[str, Any]]:
     group_row(db, ctx.org_id, group_id)
     ids = [insert(db, ctx.org_id, ctx.till_id, group_id, item) for item in ctx.body]
     refresh_rule_expression(db, group_id)
+    ctx.touch(group_id)
     return [
         render(db, db.execute("SELECT * FROM targets WHERE id = ?", (i,)).fetchone()) for i in ids
     ]
@@ -263,6 +264,7 @@ def update_target(ctx: Context) -> dict[str, Any]:
     row = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     apply_update(db, row, ctx.body, ctx.till_id)
     refresh_rule_expression(db, row["group_id"])
+    ctx.touch(row["group_id"])
     return render(db, db.execute("SELECT * FROM targets WHERE id = ?", (row["id"],)).fetchone())
 
 
@@ -274,4 +276,5 @@ def deactivate_target(ctx: Context) -> bool:
         (now_ms(), ctx.till_id, row["id"]),
     )
     refresh_rule_expression(db, row["group_id"])
+    ctx.touch(row["group_id"])
     return True

@@ -50,6 +50,7 @@ def update_unified_targets(ctx: Context) -> dict[str, Any]:
         if cursor.rowcount == 0:
             raise not_found(f"Target {target_id} in target group {group_id}")
     targets.refresh_rule_expression(db, group_id)
+    ctx.touch(group_id)
     doc = load_doc(db.execute("SELECT doc FROM target_groups WHERE id = ?", (group_id,)).fetchone())
     expression = doc.get("unifiedTargetExpression") or {}
     return {

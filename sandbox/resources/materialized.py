@@ -1,0 +1,94 @@
+"""Materialised target-group documents: the JSON a read returns, stored beside the group.
+
+Reads of a group (GET by id, /v3/milestones pages) then cost one indexed row read whatever the
+number of groups. Every write that changes what a group renders marks the group touched
+(`Context.touch`); the dispatcher re-renders touched groups in the same transaction, so a
+stored document is never older than the data. Period status and `activePeriod` follow the
+clock, so a document is only used until the next period boundary (`rendered_until`); after
+that, or when the rendering code changed (RENDER_VERSION), reads render live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+from sandbox.context import Context, Reply
+from sandbox.resources import target_groups
+from sandbox.resources.common import group_row
+from sandbox.timefmt import now_ms
+
+_SOURCES = ("target_groups.py", "periods.py", "targets.py", "common.py", "../timefmt.py")
+RENDER_VERSION = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in _SOURCES)
+).hexdigest()[:16]
+FOREVER = 2**62
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _valid_until(db: sqlite3.Connection, group_id: int, now: int) -> int:
+    """The next instant a period of the group starts or ends (its status changes then)."""
+    row = db.execute(
+        "SELECT MIN(b) FROM (SELECT start_ms AS b FROM periods WHERE group_id = ? "
+        "UNION ALL SELECT end_ms + 1 FROM periods WHERE group_id = ?) WHERE b > ?",
+        (group_id, group_id, now),
+    ).fetchone()
+    return FOREVER if row[0] is None else int(row[0])
+
+
+def materialize(db: sqlite3.Connection, group_id: int) -> None:
+    row = db.execute("SELECT * FROM target_groups WHERE id = ?", (group_id,)).fetchone()
+    if row is None:  # deleted in this request
+        return
+    now = now_ms()
+    full = target_groups.render(db, row, now=now)
+    lite = {key: value for key, value in full.items() if key != "periods"}
+    db.execute(
+        "UPDATE target_groups SET rendered_full = ?, rendered_lite = ?, rendered_until = ? "
+        "WHERE id = ?",
+        (_dumps(full), _dumps(lite), _valid_until(db, group_id, now), group_id),
+    )
+
+
+def materialize_missing(db: sqlite3.Connection) -> int:
+    """Render every group without a stored document (after a bulk load); returns the count."""
+    ids = [r[0] for r in db.execute("SELECT id FROM target_groups WHERE rendered_until IS NULL")]
+    for group_id in ids:
+        materialize(db, group_id)
+    return len(ids)
+
+
+def check_version(db: sqlite3.Connection) -> None:
+    """Forget stored documents rendered by other code; reads render live until the next write."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'render_version'").fetchone()
+    if row is not None and row[0] == RENDER_VERSION:
+        return
+    if row is not None:
+        db.execute("UPDATE target_groups SET rendered_until = NULL")
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('render_version', ?)", (RENDER_VERSION,)
+    )
+
+
+def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, with_periods: bool, now: int) -> str:
+    """The group as JSON text: the stored document while valid, else rendered now."""
+    until = row["rendered_until"]
+    if until is not None and now < until:
+        text: str = row["rendered_full" if with_periods else "rendered_lite"]
+        return text
+    return _dumps(target_groups.render(db, row, with_periods=with_periods, now=now))
+
+
+def get_target_group(ctx: Context) -> Reply:
+    # includeUserCreatedTargetGroups / includeOnlyActive are list filters that Capillary's page
+    # shows on this operation; an id names one group, so they never hide it.
+    db = ctx.store.db
+    row = group_row(db, ctx.org_id, ctx.path["targetGroupId"])
+    with_periods = ctx.query.get("includePeriods", True)
+    text = group_json(db, row, with_periods=with_periods, now=now_ms())
+    return Reply(b'{"data":' + text.encode() + b',"errors":null,"warnings":null}')
