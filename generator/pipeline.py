@@ -223,13 +223,19 @@ def _verify(stage: Path, document: dict[str, Any]) -> None:
             problems.append(f"no banner on {path.relative_to(stage).as_posix()}")
     ruff = str(Path(sys.executable).parent / "ruff")
     packages = [str(stage / CLIENT_DIR), str(stage / MODELS_DIR)]
-    for command in (
+    commands = [
         [ruff, "check", "--no-cache", "--quiet", *packages],
         [ruff, "format", "--no-cache", "--check", "--quiet", *packages],
-    ):
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            shown = (result.stdout + result.stderr).replace(str(stage) + "/", "")
+    ]
+    # Side by side: both only read.
+    running = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for c in commands
+    ]
+    for command, process in zip(commands, running, strict=True):
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            shown = output.replace(str(stage) + "/", "")
             problems.append(f"`ruff {command[1]}` on the generated packages:\n{shown.strip()}")
     if problems:
         raise GenerationFailed(["verification failed:", *problems])
