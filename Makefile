@@ -29,7 +29,7 @@ $(UV):
 
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	@echo "==> installing locked Python packages into $(VENV)/"
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --compile-bytecode --quiet
 	@touch $@
 
 node_modules/.installed: package-lock.json
@@ -43,11 +43,11 @@ setup: $(VENV)/.synced node_modules/.installed ## Create the virtualenv and inst
 bundle: setup ## Bundle spec/ into generated/openapi.yaml and generated/openapi.json
 	@$(PYENV) $(PY) -m generator bundle
 
-generate: setup ## Bundle the spec, then generate the client and models into generated/ (no-op when inputs are unchanged)
-	@$(PYENV) $(PY) -m generator generate
+generate: setup ## Bundle the spec, then generate the client and models into generated/ (no-op when unchanged; ARGS=--force)
+	@$(PYENV) $(PY) -m generator generate $(ARGS)
 
 check: setup ## Regenerate into a temporary folder and fail on any difference from generated/
-	@$(PYENV) $(PY) -m generator check
+	@$(PYENV) $(PY) -m generator check $(ARGS)
 
 # --- quality ------------------------------------------------------------------------------------
 lint: setup ## Lint the spec (Redocly, openapi-spec-validator) and the Python code (ruff)
