@@ -4,6 +4,10 @@
   (A PUT that answers 200 without writing passes every schema check; only a read-back shows it.)
 - `pagination_consistent`: a page's length agrees with `limit`, `offset` and `total`, and the items
   `total` promises exist (probed at offset total-1 and total).
+- `create_persisted`: after a 2xx POST, the first GET its response links to (spec `links`) finds the
+  new resource. Schemathesis's own `ensure_resource_availability` never fires on this spec: it
+  requires every parameter of the follow-up to come from the link, and it counts the two
+  alternative credential headers (Basic and OAuth) as parameters a link cannot supply.
 
 Both run only on schemas `conformance.hooks.activate` handled, and send their follow-up requests
 with the same credentials as the case they check. Those requests are recorded as children of the
@@ -18,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import schemathesis
 
+from conformance import generation
 from conformance.credentials import BASIC_HEADER, TOKEN_HEADER
 
 if TYPE_CHECKING:
@@ -157,6 +162,77 @@ def update_persisted(ctx: CheckContext, response: Response, case: AnyCase) -> bo
                 f"{response.status_code}, but {read_op.label} returns different values for "
                 f"id {item['id']}:\n{_diff(item, stored)}"
             )
+    return None
+
+
+# --- create_persisted ----------------------------------------------------------------------------
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    node = document
+    for token in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
+        key = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def _link_value(expression: Any, case: AnyCase, body: Any) -> Any:
+    """Evaluate the two runtime expressions the spec's links use; None when unresolvable."""
+    if not isinstance(expression, str):
+        return None
+    if expression.startswith("$response.body#"):
+        return _pointer(body, expression[len("$response.body#") :])
+    if expression.startswith("$request.path."):
+        return (case.path_parameters or {}).get(expression[len("$request.path.") :])
+    return None
+
+
+def _links(operation: AnyOperation, status_code: int) -> list[dict[str, Any]]:
+    document = operation.schema.raw_schema
+    responses = operation.definition.raw.get("responses") or {}
+    response = generation.resolve(document, responses.get(str(status_code)))
+    links = response.get("links") if isinstance(response, dict) else None
+    if not isinstance(links, dict):
+        return []
+    resolved = (generation.resolve(document, link) for link in links.values())
+    return [link for link in resolved if isinstance(link, dict)]
+
+
+@schemathesis.check
+def create_persisted(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    """A 2xx POST's new resource can be read through the first GET its response links to."""
+    if case.method.upper() != "POST" or not 200 <= response.status_code < 300:
+        return None
+    if not _is_active(case):
+        return None
+    body = _json(response)
+    schema = case.operation.schema
+    for link in _links(case.operation, response.status_code):
+        try:
+            target: AnyOperation = schema.find_operation_by_id(str(link.get("operationId")))
+        except LookupError:
+            continue
+        if target.method.upper() != "GET":
+            continue
+        values = {
+            name: _link_value(expr, case, body) for name, expr in link.get("parameters", {}).items()
+        }
+        needed = {parameter.name for parameter in target.path_parameters}
+        if not needed or any(values.get(name) is None for name in needed):
+            continue
+        read = _send(ctx, case, target, {name: values[name] for name in needed})
+        if read.status_code == 404:
+            raise AssertionError(
+                f"Created resource not found: {case.method} {case.formatted_path} answered "
+                f"{response.status_code}, then {target.label} with "
+                f"{ {name: values[name] for name in sorted(needed)} } answered 404"
+            )
+        return None
     return None
 
 

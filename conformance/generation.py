@@ -26,7 +26,7 @@ _validators: dict[tuple[int, str], jsonschema_rs.Validator | None] = {}
 _lock = threading.Lock()
 
 
-def _resolve(document: dict[str, Any], node: Any) -> Any:
+def resolve(document: dict[str, Any], node: Any) -> Any:
     """Follow local `$ref`s until a concrete node (bounded: refs to refs are rare)."""
     for _ in range(32):
         if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
@@ -43,7 +43,7 @@ def _resolve(document: dict[str, Any], node: Any) -> Any:
 
 def _body_schema(operation: AnyOperation) -> Any:
     document = operation.schema.raw_schema
-    request_body = _resolve(document, operation.definition.raw.get("requestBody"))
+    request_body = resolve(document, operation.definition.raw.get("requestBody"))
     if not isinstance(request_body, dict):
         return None
     content = request_body.get("content") or {}

@@ -17,6 +17,7 @@ from typing import Any
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
+from schemathesis.filters import FilterSet
 
 from conformance.credentials import Identity
 from conformance.hooks import activate
@@ -69,7 +70,11 @@ def load_schema(
     if phases is not None:
         schema.config.phases.update(phases=list(phases))
     if operation_ids:
-        schema = schema.include(operation_id=list(operation_ids))
+        # `schema.include()` would add a second, OR-ed include next to the one the loader builds
+        # from `[[operations]]`, and select everything; combine them the way the CLI does.
+        selected = FilterSet()
+        selected.include(operation_id=list(operation_ids))
+        schema = schema.clone(filter_set=schema.config.operations.filter_set_with(include=selected))
     return schema
 
 

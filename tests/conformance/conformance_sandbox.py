@@ -9,6 +9,7 @@ from conformance import inprocess, runner
 from conformance.credentials import Identity
 from sandbox import seed
 from sandbox.app import Settings, create_app
+from tests.conformance.mutants import Mutant
 
 BUNDLE = runner.DEFAULT_SPEC
 DEMO = Identity("primary", "basic", username=seed.DEMO.username, password=seed.DEMO.password)
@@ -18,9 +19,13 @@ DEMO_OAUTH = Identity(
 OTHER = Identity("peer", "basic", username=seed.OTHER.username, password=seed.OTHER.password)
 
 
-def sandbox_app(folder: Path) -> Any:
-    """A sandbox app on a fresh database file in `folder` (seeded with the demo orgs)."""
-    return create_app(Settings(db=str(folder / "sandbox.db")))
+def sandbox_app(folder: Path, mutant: Mutant | None = None) -> Any:
+    """A sandbox app on a fresh database file in `folder` (seeded), with `mutant`'s defect."""
+
+    def build() -> Any:
+        return create_app(Settings(db=str(folder / "sandbox.db")))
+
+    return build() if mutant is None else mutant.build(build)
 
 
 def fuzz(

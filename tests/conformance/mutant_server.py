@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     original = sandbox.app.create_app
 
     def create_app(settings: Any, store: Any = None) -> Any:
-        return mutant.wrap(original(settings, store))
+        return mutant.build(lambda: original(settings, store))
 
     sandbox.app.create_app = create_app
     return cli.main(argv[1:])

@@ -1,7 +1,9 @@
 """Faulty variants of the sandbox, for mutation testing of the conformance fuzz run.
 
-Each mutant wraps the real sandbox ASGI app in a small middleware that plants one class of
-defect; the product code has no fault switches. A mutant names the operations its defect lives
+Each mutant plants one class of defect around the real sandbox: most wrap its ASGI app in a small
+middleware; the three persistence defects wrap one of its handlers so that its writes are rolled
+back. Both are applied from the tests (or the test-only mutant_server.py launcher); the product
+code has no fault switches. A mutant names the operations its defect lives
 on, so a run can be restricted to them and stop at the first failure, and the checks expected to
 catch it (any failure counts as a kill; the expected check documents why it should be caught).
 
@@ -11,16 +13,18 @@ bench/bench_conformance.py.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from sandbox import seed
+from sandbox.handlers import HANDLERS
 
 ASGIApp = Callable[..., Awaitable[None]]
 BUNDLE = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
@@ -151,6 +155,7 @@ def _error(status: int, message: str) -> Reply:
 
 
 # A target group by id; `channels` and `isValidName` are other operations on the same prefix.
+STATEFUL = ("stateful",)
 GROUP = r"/v3/targetGroups/(?!channels$|isValidName$)[^/]+"
 
 
@@ -237,34 +242,6 @@ async def read_any_org(request: Request, forward: Forward) -> Reply:
     return reply
 
 
-async def delete_without_deleting(request: Request, forward: Forward) -> Reply:
-    probe = await forward(replace(request, method="GET", body=b""))
-    if probe.status != 200:
-        return await forward(request)
-    body = {"data": True, "errors": None, "warnings": None}
-    return replace(probe, body=json.dumps(body).encode())
-
-
-async def update_without_persisting(request: Request, forward: Forward) -> Reply:
-    match = re.match(r"^/v3/targetGroups/editTargetGroup/(?P<id>[^/]+)$", request.path)
-    assert match is not None
-    read = replace(request, method="GET", path=f"/v3/targetGroups/{match['id']}", body=b"")
-    current = await forward(read)
-    reply = await forward(request)
-    if reply.status != 200 or current.status != 200:
-        return reply
-    # Answers with the updated group, then puts the old values back: the update never sticks.
-    old, sent = current.json()["data"], json.loads(request.body)
-    restore = {
-        key: old[key]
-        for key in sent
-        if old.get(key) is not None and not isinstance(old[key], dict | list)
-    }
-    restore.setdefault("name", old["name"])
-    await forward(replace(request, body=json.dumps(restore).encode()))
-    return reply
-
-
 async def total_off_by_one(request: Request, forward: Forward) -> Reply:
     reply = await forward(request)
     if reply.status == 200:
@@ -288,173 +265,212 @@ async def drop_request_id(request: Request, forward: Forward) -> Reply:
     return reply.with_header("x-cap-requestid", None)
 
 
-async def created_but_unreadable(request: Request, forward: Forward) -> Reply:
-    # Claims the new group exists, then forgets it: creation is not durable.
-    reply = await forward(request)
-    if reply.status in (200, 201):
-        group = reply.json()["data"]
-        delete = Request("DELETE", f"/v3/targetGroups/{group['id']}", "", request.headers, b"")
-        await forward(delete)
-    return reply
-
-
 async def method_not_allowed_without_allow(request: Request, forward: Forward) -> Reply:
     reply = await forward(request)
     return reply.with_header("allow", None) if reply.status == 405 else reply
+
+
+# --- handler-level defects: the sandbox's own handler runs, then its writes are undone ---------
+
+SandboxHandler = Callable[[Any], Any]
+HandlerPatch = Callable[[SandboxHandler], SandboxHandler]
+
+
+def writes_rolled_back(original: SandboxHandler) -> SandboxHandler:
+    """The handler validates, answers as usual, and nothing it wrote is kept.
+
+    A savepoint inside the sandbox's per-request transaction is rolled back after the handler,
+    so the answer is the real one (ids, attribution, 404 for unknown ids) but the write is gone.
+    """
+
+    def handler(ctx: Any) -> Any:
+        db = ctx.store.db
+        touched = set(ctx.touched)
+        db.execute("SAVEPOINT mutant_undo")
+        try:
+            return original(ctx)
+        finally:
+            db.execute("ROLLBACK TO mutant_undo")
+            db.execute("RELEASE mutant_undo")
+            # Nothing changed, so nothing is re-rendered.
+            ctx.touched.intersection_update(touched)
+
+    return handler
+
+
+@contextlib.contextmanager
+def patched_handlers(patches: tuple[tuple[str, HandlerPatch], ...]) -> Iterator[None]:
+    """Swap sandbox handlers while an app is built (routes bind handlers at creation)."""
+    saved = {operation_id: HANDLERS[operation_id] for operation_id, _ in patches}
+    try:
+        for operation_id, patch in patches:
+            HANDLERS[operation_id] = patch(saved[operation_id])
+        yield
+    finally:
+        HANDLERS.update(saved)
 
 
 @dataclass(frozen=True, slots=True)
 class Mutant:
     name: str
     defect: str
-    method: str
-    path: str
-    handler: Handler
     # Operations a focused run needs: the faulty one plus those that create its data.
     operation_ids: tuple[str, ...]
     expected_checks: tuple[str, ...]
-    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
-    notes: str = field(default="")
+    # Single-operation defects need no links; multi-step ones (create, then read/delete/update)
+    # are what the stateful phase is for.
+    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")
+    # An HTTP-level defect: `handler` serves `method` + `path` (a regex) around the real app.
+    method: str = ""
+    path: str = ""
+    handler: Handler | None = None
+    # A handler-level defect: operationId -> wrapper around the sandbox's handler.
+    patches: tuple[tuple[str, HandlerPatch], ...] = ()
 
-    def wrap(self, app: ASGIApp) -> ASGIApp:
-        return intercept(app, self.method, self.path, self.handler)
+    def build(self, create_app: Callable[[], ASGIApp]) -> ASGIApp:
+        """The sandbox app from `create_app`, with this mutant's defect planted."""
+        with patched_handlers(self.patches):
+            app = create_app()
+        if self.handler is not None:
+            app = intercept(app, self.method, self.path, self.handler)
+        return app
 
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "server-error-edge",
         "a 500 on an edge input (limit at its documented maximum)",
-        "GET",
-        "/v3/milestones",
-        server_error_on_max_limit,
         ("listMilestones",),
         ("not_a_server_error",),
+        method="GET",
+        path="/v3/milestones",
+        handler=server_error_on_max_limit,
     ),
     Mutant(
         "missing-required-field",
         "a required response field missing (data.name of a target group)",
-        "GET",
-        GROUP,
-        drop_required_name,
-        ("getTargetGroup", "createTargetGroup"),
+        ("createTargetGroup", "getTargetGroup"),
         ("response_schema_conformance",),
+        STATEFUL,
+        method="GET",
+        path=GROUP,
+        handler=drop_required_name,
     ),
     Mutant(
         "wrong-field-type",
         "a field of the wrong type (target group id as a string)",
-        "GET",
-        "/v3/targetGroups",
-        id_as_string,
         ("listTargetGroups",),
         ("response_schema_conformance",),
+        method="GET",
+        path="/v3/targetGroups",
+        handler=id_as_string,
     ),
     Mutant(
         "wrong-content-type",
         "wrong Content-Type (text/plain for JSON)",
-        "GET",
-        "/v3/targetGroups/channels",
-        text_content_type,
         ("listTargetChannels",),
         ("content_type_conformance",),
+        method="GET",
+        path="/v3/targetGroups/channels",
+        handler=text_content_type,
     ),
     Mutant(
         "undocumented-status",
         "an undocumented status code (202 for a name check)",
-        "POST",
-        "/v3/targetGroups/isValidName",
-        undocumented_202,
         ("checkNameValidity",),
         ("status_code_conformance",),
+        method="POST",
+        path="/v3/targetGroups/isValidName",
+        handler=undocumented_202,
     ),
     Mutant(
         "invalid-input-accepted",
         "invalid input accepted with 2xx (limit out of range clamped instead of 400)",
-        "GET",
-        "/v3/milestones",
-        clamp_limit,
         ("listMilestones",),
         ("negative_data_rejection",),
+        method="GET",
+        path="/v3/milestones",
+        handler=clamp_limit,
     ),
     Mutant(
         "auth-ignored",
         "auth ignored (missing or wrong credentials still get the data)",
-        "GET",
-        "/v3/targetGroups",
-        ignore_auth,
         ("listTargetGroups",),
         ("ignored_auth",),
+        method="GET",
+        path="/v3/targetGroups",
+        handler=ignore_auth,
     ),
     Mutant(
         "other-org-data",
         "another org's data returned (GET by id not scoped to the caller's org)",
-        "GET",
-        GROUP,
-        read_any_org,
         ("createTargetGroup", "getTargetGroup"),
         ("object_level_authorization",),
+        STATEFUL,
+        method="GET",
+        path=GROUP,
+        handler=read_any_org,
     ),
     Mutant(
         "delete-not-deleting",
         "DELETE that does not delete (200 data:true, group still readable)",
-        "DELETE",
-        GROUP,
-        delete_without_deleting,
         ("createTargetGroup", "deleteTargetGroup", "getTargetGroup"),
         ("use_after_free",),
+        STATEFUL,
+        patches=(("deleteTargetGroup", writes_rolled_back),),
     ),
     Mutant(
         "put-not-persisting",
-        "PUT that does not persist (answers the update, keeps the old values)",
-        "PUT",
-        r"/v3/targetGroups/editTargetGroup/[^/]+",
-        update_without_persisting,
+        "PUT that does not persist (answers with the update, stores nothing)",
         ("createTargetGroup", "updateTargetGroup", "getTargetGroup"),
         ("update_persisted",),
+        STATEFUL,
+        patches=(("updateTargetGroup", writes_rolled_back),),
     ),
     Mutant(
         "pagination-total-wrong",
         "pagination total wrong (off by one)",
-        "GET",
-        "/v3/milestones",
-        total_off_by_one,
         ("listMilestones",),
         ("pagination_consistent",),
+        method="GET",
+        path="/v3/milestones",
+        handler=total_off_by_one,
     ),
     Mutant(
         "unknown-enum-value",
         "an unknown enum value returned (trackingType WEEKLY_STREAKS)",
-        "GET",
-        GROUP,
-        unknown_tracking_type,
-        ("getTargetGroup", "createTargetGroup"),
+        ("createTargetGroup", "getTargetGroup"),
         ("response_schema_conformance",),
+        STATEFUL,
+        method="GET",
+        path=GROUP,
+        handler=unknown_tracking_type,
     ),
     Mutant(
         "request-id-missing",
         "a required response header missing (X-Cap-Requestid)",
-        "GET",
-        "/v3/targetGroups/channels",
-        drop_request_id,
         ("listTargetChannels",),
         ("response_headers_conformance",),
+        method="GET",
+        path="/v3/targetGroups/channels",
+        handler=drop_request_id,
     ),
     Mutant(
         "create-not-durable",
-        "a created resource that cannot be read back",
-        "POST",
-        "/v3/targetGroups",
-        created_but_unreadable,
+        "a create that is acknowledged but not stored",
         ("createTargetGroup", "getTargetGroup"),
-        ("ensure_resource_availability", "use_after_free"),
+        ("create_persisted", "ensure_resource_availability"),
+        STATEFUL,
+        patches=(("createTargetGroup", writes_rolled_back),),
     ),
     Mutant(
         "405-without-allow",
         "a 405 without the Allow header",
-        "PATCH",
-        "/v3/targetGroups/channels",
-        method_not_allowed_without_allow,
         ("listTargetChannels",),
         ("unsupported_method", "allow_header_conformance"),
+        method="PATCH",
+        path="/v3/targetGroups/channels",
+        handler=method_not_allowed_without_allow,
     ),
 )
 

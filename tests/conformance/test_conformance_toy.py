@@ -66,7 +66,11 @@ def test_revoked_tokens_are_fetched_again_after_a_401() -> None:
 @pytest.mark.slow
 def test_planted_defects_are_caught_by_the_project_checks() -> None:
     # Reads serve a different `kind` than the update stored, so update_persisted fires too.
-    result = _run(toy_server.stale_reads(toy_server.create_app()), operation_ids=["updateItem"])
+    result = _run(
+        toy_server.stale_reads(toy_server.create_app()),
+        operation_ids=["createItem", "updateItem", "getItem"],
+        phases=["stateful"],
+    )
     assert "update_persisted" in result.failed_checks, result.messages
 
 
