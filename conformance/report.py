@@ -23,6 +23,7 @@ _CHECK_STATUS = re.compile(r"^      status: '(?P<value>\w+)'$")
 _URI = re.compile(r"^    uri: '(?P<value>.*)'$")
 _METHOD = re.compile(r"^    method: '(?P<value>\w+)'$")
 _PHASE = re.compile(r"^    name: '(?P<value>\w+)'$")
+_RECORDED_AT = re.compile(r"^  recorded_at: '(?P<value>[^']*)'$")
 
 
 @dataclass(slots=True)
@@ -32,6 +33,7 @@ class Interaction:
     method: str = ""
     uri: str = ""
     phase: str = ""
+    recorded_at: str = ""
     failed_checks: list[str] = field(default_factory=list)
 
 
@@ -60,6 +62,8 @@ def scan_cassette(lines: Iterable[str]) -> Iterator[Interaction]:
             continue
         if match := _STATUS.match(line):
             current.status = match["value"]
+        elif match := _RECORDED_AT.match(line):
+            current.recorded_at = match["value"]
         elif section == "phase" and (match := _PHASE.match(line)):
             current.phase = match["value"]
         elif section == "checks" and (match := _CHECK_NAME.match(line)):
