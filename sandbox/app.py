@@ -1,13 +1,15 @@
 """The ASGI app: one Starlette Route per spec path, each dispatching to its operations' handlers.
 
 Every request goes through the same steps, in this order: route (404/405), credentials (401/403),
-parameters (400), body size and type (413/415), body schema (400), handler inside one transaction.
+parameters (400), body size and type (413/415), body schema (400), then the handler: reads on the
+reader connection, writes in their own savepoint of a group commit (sandbox/commits.py).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from starlette.routing import BaseRoute, Match, Route, compile_path
 from starlette.types import Scope
 
 from sandbox.auth import TOKEN_HEADER, Authenticator
+from sandbox.commits import GroupCommit
 from sandbox.context import Context, Reply
 from sandbox.errors import ApiError, bad_request, dumps, envelope, error_body
 from sandbox.handlers import HANDLERS, Handler
@@ -134,6 +137,7 @@ class Dispatcher:
         self.auth = auth
         self.settings = settings
         self.adapters = adapters
+        self.commits = GroupCommit(store.db)
 
     def endpoint(self, table: dict[str, tuple[Operation, Handler | None]]) -> Callable[..., Any]:
         async def endpoint(request: Request) -> Response:
@@ -173,7 +177,9 @@ class Dispatcher:
         body = validate_body(operation, headers.get("content-type"), raw)
         if handler is None:
             raise ApiError(501, f"{operation.operation_id} is not implemented by the sandbox")
-        ctx = Context(self.store, self.auth, principal, path, query, header_values, body)
+        reading = operation.method == "GET"
+        db = self.store.reader if reading else self.store.db
+        ctx = Context(self.store, db, self.auth, principal, path, query, header_values, body)
         adapter = self.adapters.get(operation.operation_id)
         if adapter is not None and body is not None:
             try:
@@ -181,13 +187,17 @@ class Dispatcher:
             except ValidationError as exc:
                 log.error("generated model rejects a spec-valid body: %s", exc)
                 raise bad_request(f"Invalid request body: {exc.errors()[0]['msg']}") from None
-        if operation.method == "GET":
+        if reading:
             result = handler(ctx)
         else:
-            with self.store.transaction() as db:
-                result = handler(ctx)
+
+            def write(writer: sqlite3.Connection) -> Any:
+                outcome = handler(ctx)
                 for group_id in ctx.touched:
-                    materialize(db, group_id)
+                    materialize(writer, group_id)
+                return outcome
+
+            result = await self.commits.run(write)
         if isinstance(result, Reply):
             raw_body = result.body if isinstance(result.body, bytes) else dumps(result.body)
             return json_response(result.status, raw_body)

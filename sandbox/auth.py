@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ class Authenticator:
         username, sep, password_md5 = decoded.partition(":")
         if not sep:
             raise unauthorized("Malformed Basic credentials")
-        row = self.store.db.execute(
+        row = self.store.reader.execute(
             "SELECT id, org_id, name, read_only, password_md5 FROM tills WHERE username = ?",
             (username,),
         ).fetchone()
@@ -76,7 +77,7 @@ class Authenticator:
         return principal
 
     def _from_token(self, token: str) -> Principal:
-        row = self.store.db.execute(
+        row = self.store.reader.execute(
             "SELECT t.expires_ms, l.id, l.org_id, l.name, l.read_only "
             "FROM tokens t JOIN tills l ON l.id = t.till_id WHERE t.token = ?",
             (token,),
@@ -87,20 +88,22 @@ class Authenticator:
             raise unauthorized("OAuth token expired: generate a new one")
         return Principal(row["org_id"], row["id"], row["name"], bool(row["read_only"]))
 
-    def issue_token(self, key: str, secret: str) -> tuple[str, int]:
-        """Return (token, ttl seconds) for a valid key/secret pair, or raise 401."""
-        row = self.store.db.execute(
+    def issue_token(self, db: sqlite3.Connection, key: str, secret: str) -> tuple[str, int]:
+        """Return (token, ttl seconds) for a valid key/secret pair, or raise 401.
+
+        Runs inside the calling request's write (`db` is the writer connection).
+        """
+        row = db.execute(
             "SELECT secret, till_id FROM oauth_clients WHERE client_key = ?", (key,)
         ).fetchone()
         if row is None or not secrets.compare_digest(row["secret"], secret):
             raise unauthorized("Invalid key or secret")
         token = secrets.token_urlsafe(32)
         now_ms = int(time.time() * 1000)
-        with self.store.transaction() as db:
-            # Expired tokens are pruned as new ones are issued, so the table stays small.
-            db.execute("DELETE FROM tokens WHERE expires_ms <= ?", (now_ms,))
-            db.execute(
-                "INSERT INTO tokens (token, till_id, expires_ms) VALUES (?, ?, ?)",
-                (token, row["till_id"], now_ms + self.token_ttl_seconds * 1000),
-            )
+        # Expired tokens are pruned as new ones are issued, so the table stays small.
+        db.execute("DELETE FROM tokens WHERE expires_ms <= ?", (now_ms,))
+        db.execute(
+            "INSERT INTO tokens (token, till_id, expires_ms) VALUES (?, ?, ?)",
+            (token, row["till_id"], now_ms + self.token_ttl_seconds * 1000),
+        )
         return token, self.token_ttl_seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ class Reply:
 @dataclass(slots=True)
 class Context:
     store: Store
+    # The connection this request uses: the writer for writes, the reader for reads.
+    db: sqlite3.Connection
     auth: Authenticator
     principal: Principal | None
     path: dict[str, Any]

@@ -70,14 +70,12 @@ def _target_error(target: dict[str, Any], creating: bool) -> ApiError | None:
     if not isinstance(entity, str):
         entity = None
     if creating and entity in ALLOWED and isinstance(kind, str):
+        event = target.get("eventName")
         emf_misuse = (
             entity == "EVENT"
-            and target.get("eventName") in EMF_EVENTS
-            and kind
-            not in (
-                "COUNT",
-                "VISIT",
-            )
+            and isinstance(event, str)
+            and event in EMF_EVENTS
+            and kind not in ("COUNT", "VISIT")
         )
         if kind not in ALLOWED[entity] or emf_misuse:
             return bad_request(

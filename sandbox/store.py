@@ -1,7 +1,8 @@
-"""SQLite storage: one connection, WAL, one transaction per write request.
+"""SQLite storage: a writer and a reader connection, WAL, full fsync on commit.
 
-The server runs on one event loop and handlers never await inside a transaction, so a single
-connection serialises requests without locks and a failed request rolls back completely.
+Write requests run one at a time on the writer (handlers never await), each inside its own
+savepoint, so a failed request rolls back completely; see sandbox/commits.py for how their
+commits are grouped. Reads use the reader connection.
 """
 
 from __future__ import annotations
@@ -194,6 +195,12 @@ class Store:
             self.db.execute("PRAGMA busy_timeout=5000")
             self.db.executescript(SCHEMA)
             self._migrate()
+            # Reads go through their own connection: under WAL they see the last commit and
+            # never wait for a commit's fsync, which runs on the writer in a worker thread.
+            self.reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.reader.row_factory = sqlite3.Row
+            self.reader.execute("PRAGMA query_only=1")
+            self.reader.execute("PRAGMA busy_timeout=5000")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path!r}: {exc}") from exc
         self._depth = 0
@@ -210,6 +217,7 @@ class Store:
                 self.db.execute(f"ALTER TABLE target_groups ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
+        self.reader.close()
         self.db.close()
 
     @contextmanager

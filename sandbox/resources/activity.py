@@ -56,7 +56,7 @@ def render(row: sqlite3.Row) -> dict[str, Any]:
 def _record(
     ctx: Context, kind: str, event_name: str, *, amount: float, gross: float, quantity: float
 ) -> dict[str, Any]:
-    db = ctx.store.db
+    db = ctx.db
     user_id = ctx.path["userId"]
     body = ctx.body
     ensure_customer(db, ctx.org_id, user_id)
@@ -118,7 +118,7 @@ def create_user_event(ctx: Context) -> dict[str, Any]:
 
 
 def create_user_enrolment(ctx: Context) -> dict[str, Any]:
-    db = ctx.store.db
+    db = ctx.db
     user_id = ctx.path["userId"]
     group = group_row(db, ctx.org_id, ctx.body["targetGroupId"])
     ensure_customer(db, ctx.org_id, user_id)
@@ -128,7 +128,7 @@ def create_user_enrolment(ctx: Context) -> dict[str, Any]:
 
 
 def list_user_activities(ctx: Context) -> list[dict[str, Any]]:
-    rows = ctx.store.db.execute(
+    rows = ctx.db.execute(
         "SELECT * FROM activities WHERE org_id = ? AND user_id = ? ORDER BY occurred_ms, id",
         (ctx.org_id, ctx.path["userId"]),
     )

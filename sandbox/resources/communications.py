@@ -35,7 +35,7 @@ def render(db: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
 
 
 def list_target_communications(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     target = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     rows = db.execute(
         "SELECT * FROM communications WHERE target_id = ? ORDER BY id", (target["id"],)
@@ -44,7 +44,7 @@ def list_target_communications(ctx: Context) -> list[dict[str, Any]]:
 
 
 def upsert_target_communications(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     target = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     channels = {r[0] for r in db.execute("SELECT id FROM channels WHERE org_id = ?", (ctx.org_id,))}
     now = now_ms()

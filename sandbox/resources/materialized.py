@@ -87,7 +87,7 @@ def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, with_periods: bool, 
 def get_target_group(ctx: Context) -> Reply:
     # includeUserCreatedTargetGroups / includeOnlyActive are list filters that Capillary's page
     # shows on this operation; an id names one group, so they never hide it.
-    db = ctx.store.db
+    db = ctx.db
     row = group_row(db, ctx.org_id, ctx.path["targetGroupId"])
     with_periods = ctx.query.get("includePeriods", True)
     text = group_json(db, row, with_periods=with_periods, now=now_ms())

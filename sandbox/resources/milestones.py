@@ -20,7 +20,7 @@ def _escape_like(text: str) -> str:
 
 
 def list_milestones(ctx: Context) -> Reply:
-    db = ctx.store.db
+    db = ctx.db
     query = ctx.query
     limit = query.get("limit", 10)
     offset = query.get("offset", 0)

@@ -11,5 +11,5 @@ from sandbox.context import Context
 
 def generate_oauth_token(ctx: Context) -> dict[str, Any]:
     body: OauthTokenCreate = ctx.model
-    token, ttl = ctx.auth.issue_token(body.key, body.secret)
+    token, ttl = ctx.auth.issue_token(ctx.db, body.key, body.secret)
     return {"accessToken": token, "ttlSeconds": ttl}

@@ -83,7 +83,7 @@ def refresh_group_window(db: sqlite3.Connection, group_id: int) -> None:
 
 
 def list_target_periods(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
     now = now_ms()
@@ -91,7 +91,7 @@ def list_target_periods(ctx: Context) -> list[dict[str, Any]]:
 
 
 def create_target_periods(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
     ids = insert(db, ctx.org_id, ctx.till_id, group_id, list(ctx.body))
@@ -111,7 +111,7 @@ def period_rule_error(message: str) -> ApiError:
 
 
 def update_target_periods(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
     now = now_ms()

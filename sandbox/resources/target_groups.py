@@ -217,14 +217,14 @@ def _fetch(db: sqlite3.Connection, group_id: int) -> sqlite3.Row:
 
 
 def create_target_group(ctx: Context) -> dict[str, Any]:
-    db = ctx.store.db
+    db = ctx.db
     group_id = create(db, ctx.org_id, ctx.till_id, ctx.body)
     ctx.touch(group_id)
     return render(db, _fetch(db, group_id))
 
 
 def list_target_groups(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     sql = "SELECT * FROM target_groups WHERE org_id = ?"
     args: list[Any] = [ctx.org_id]
     if not ctx.query.get("includeUserCreatedTargetGroups", False):
@@ -245,7 +245,7 @@ def update_target_group(ctx: Context) -> dict[str, Any]:
     Capillary documents only these as editable; other members of the body are accepted and
     ignored, as its server does.
     """
-    db = ctx.store.db
+    db = ctx.db
     body = ctx.body
     row = group_row(db, ctx.org_id, ctx.path["targetGroupId"])
     name = body["name"]
@@ -291,7 +291,7 @@ def delete(db: sqlite3.Connection, row: sqlite3.Row) -> None:
 
 
 def delete_target_group(ctx: Context) -> bool:
-    db = ctx.store.db
+    db = ctx.db
     delete(db, group_row(db, ctx.org_id, ctx.path["targetGroupId"]))
     return True
 
@@ -314,4 +314,4 @@ def check_name_validity(ctx: Context) -> bool:
     kind = body.type.value
     case_folded = kind in ("targetGroupName", "streakName")
     key = name_key(body.value) if case_folded else body.value.lower()
-    return ctx.store.db.execute(NAME_LOOKUPS[kind], (ctx.org_id, key)).fetchone() is None
+    return ctx.db.execute(NAME_LOOKUPS[kind], (ctx.org_id, key)).fetchone() is None

@@ -241,14 +241,14 @@ def _update_values(
 
 
 def list_targets(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
     return [render(db, row) for row in rows_of(db, group_id)]
 
 
 def create_targets(ctx: Context) -> list[dict[str, Any]]:
-    db = ctx.store.db
+    db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
     ids = [insert(db, ctx.org_id, ctx.till_id, group_id, item) for item in ctx.body]
@@ -260,7 +260,7 @@ def create_targets(ctx: Context) -> list[dict[str, Any]]:
 
 
 def update_target(ctx: Context) -> dict[str, Any]:
-    db = ctx.store.db
+    db = ctx.db
     row = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     apply_update(db, row, ctx.body, ctx.till_id)
     refresh_rule_expression(db, row["group_id"])
@@ -269,7 +269,7 @@ def update_target(ctx: Context) -> dict[str, Any]:
 
 
 def deactivate_target(ctx: Context) -> bool:
-    db = ctx.store.db
+    db = ctx.db
     row = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     db.execute(
         "UPDATE targets SET active = 0, updated_ms = ?, updated_by = ? WHERE id = ?",

@@ -15,7 +15,7 @@ from sandbox.timefmt import now_ms
 
 
 def update_unified_targets(ctx: Context) -> dict[str, Any]:
-    db = ctx.store.db
+    db = ctx.db
     body = ctx.body
     group = group_row(db, ctx.org_id, ctx.path["targetGroupId"])
     group_id = group["id"]

@@ -226,7 +226,7 @@ def _group_view(
 
 
 def list_user_target_groups(ctx: Context) -> dict[str, Any]:
-    db = ctx.store.db
+    db = ctx.db
     user_id = ctx.path["userId"]
     customer = db.execute(
         "SELECT * FROM customers WHERE org_id = ? AND user_id = ?", (ctx.org_id, user_id)
