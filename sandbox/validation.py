@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import jsonschema_rs
@@ -46,6 +47,12 @@ def coerce(value: str, schema: Mapping[str, Any]) -> Any:
     types = _types(schema)
     if "integer" in types and _INTEGER.fullmatch(value):
         return int(value)
+    if "integer" in types and len(value) <= 40 and _NUMBER.fullmatch(value):
+        # JSON Schema counts 3283.0 and 1e3 as integers; the length cap keeps 1e999999 from
+        # becoming a million-digit int.
+        exact = Decimal(value)
+        if exact == exact.to_integral_value() and exact.adjusted() < 40:
+            return int(exact)
     if "number" in types and _NUMBER.fullmatch(value):
         # Keep "3" an int so an integer-valued number still passes `multipleOf` and `type` checks.
         if _INTEGER.fullmatch(value):

@@ -22,8 +22,17 @@ from sandbox.timefmt import now_ms
 
 EMF_RULESET_BASE = 126_000_000
 TRIGGER_KEYS = ("triggerName", "isActive", "triggerType", "triggerValueType", "triggerValue")
-EXTENDED_KEYS = ("name", "aggregateFunction", "alternateCurrencyIdentifier", "programId")
-WINDOW_KEYS = ("windowType", "windowTimeUnit", "windowValue")
+EXTENDED_KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "aggregateFunction": str,
+    "alternateCurrencyIdentifier": str,
+    "programId": (int, float),
+}
+WINDOW_KEYS: dict[str, type | tuple[type, ...]] = {
+    "windowType": str,
+    "windowTimeUnit": str,
+    "windowValue": str,
+}
 DEFAULT_TRIGGER = {
     "triggerName": "targetAchieved",
     "isActive": True,
@@ -37,13 +46,27 @@ def _filters(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"entityType": f["entityType"], "entityIds": list(f["entityIds"])} for f in raw]
 
 
+def _typed(raw: dict[str, Any], kinds: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+    """Known members with the type the response declares for them.
+
+    The request side of extendedFieldInfo is a union whose variants do not forbid each other's
+    members, so `{"programId": 1, "name": [1]}` is valid input: a member is only echoed when
+    its value has the type the response schema promises.
+    """
+    return {
+        key: raw[key]
+        for key, kind in kinds.items()
+        if key in raw and isinstance(raw[key], kind) and not isinstance(raw[key], bool)
+    }
+
+
 def _extended(raw: dict[str, Any] | None) -> dict[str, Any] | None:
     if raw is None:
         return None
-    info = {k: raw[k] for k in EXTENDED_KEYS if k in raw}
+    info = _typed(raw, EXTENDED_KEYS)
     window = raw.get("aggregateWindow")
     if isinstance(window, dict):
-        info["aggregateWindow"] = {k: window[k] for k in WINDOW_KEYS if k in window}
+        info["aggregateWindow"] = _typed(window, WINDOW_KEYS)
     return info
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox.app import _shadows
+from sandbox.resources.targets import _extended
 from sandbox.rules import business_error
 from sandbox.timefmt import capillary_timestamp, date_str, iso_millis, parse_instant
 from sandbox.validation import coerce
@@ -17,6 +18,9 @@ from sandbox.validation import coerce
         ("-3", {"type": "integer"}, -3),
         ("1_0", {"type": "integer"}, "1_0"),
         ("1.5", {"type": "integer"}, "1.5"),
+        ("3283.0", {"type": "integer"}, 3283),
+        ("1e3", {"type": "integer"}, 1000),
+        ("1e999999", {"type": "integer"}, "1e999999"),
         ("1.5", {"type": "number"}, 1.5),
         ("1e999", {"type": "number"}, "1e999"),
         ("true", {"type": "boolean"}, True),
@@ -75,6 +79,11 @@ def test_business_codes() -> None:
     assert business_error("createTargets", alt).code == 310146  # type: ignore[union-attr]
     assert business_error("checkNameValidity", {"type": "nope", "value": "x"}).code == 310145  # type: ignore[union-attr]
     assert business_error("createTargetGroup", {"name": "fine"}) is None
+
+
+def test_extended_field_info_echoes_only_well_typed_members() -> None:
+    info = _extended({"alternateCurrencyIdentifier": "c", "programId": 7, "name": [1.0], "x": 1})
+    assert info == {"alternateCurrencyIdentifier": "c", "programId": 7}
 
 
 def test_literal_routes_shadow_templated_ones() -> None:
