@@ -23,6 +23,7 @@ import schemathesis
 from schemathesis.auths import CachingAuthProvider
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
     from conformance._typing import AnyAuthProvider, AnyCase, AnyOperation
 
 ACTIVATE_ENV = "CAP_CONFORMANCE"
+# Optional: ids of real customers, comma-separated. Generated ids almost never name a customer, so
+# without them the user-progress read only ever answers 404.
+USER_IDS_ENV = "CAP_FUZZ_USER_IDS"
 READ_ONLY_ENV = "CAP_READ_ONLY"
 TOKEN_OPERATION_ID = "generateOauthToken"
 # Refresh a token once this share of its lifetime has passed, so no request goes out with a token
@@ -213,6 +217,27 @@ def filter_case(context: Any, case: AnyCase) -> bool:
     if meta is None or meta.generation.mode.is_negative or not is_active(case.operation.schema):
         return True
     return generation.conforms(case)
+
+
+def known_user_ids() -> list[int]:
+    raw = os.environ.get(USER_IDS_ENV, "")
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
+@schemathesis.hook
+def map_case(context: Any, case: AnyCase) -> AnyCase:
+    """Point half of the cases with a valid generated `userId` at a known customer."""
+    path = case.path_parameters
+    if not path or "userId" not in path or not is_active(case.operation.schema):
+        return case
+    meta = case.meta
+    if meta is not None and meta.is_negative_at(ParameterLocation.PATH):
+        return case  # the id may be the invalid part on purpose
+    value, ids = path["userId"], known_user_ids()
+    # Deterministic under the seed: the generated value decides, not a random draw.
+    if ids and isinstance(value, int) and not isinstance(value, bool) and value % 2 == 0:
+        path["userId"] = ids[(value // 2) % len(ids)]
+    return case
 
 
 @schemathesis.hook

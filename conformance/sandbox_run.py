@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -14,9 +15,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from conformance import runner
+from conformance.hooks import USER_IDS_ENV
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
@@ -100,6 +104,40 @@ def running_sandbox(
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _call(base_url: str, method: str, path: str, header: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base_url}{path}", data=data, method=method)
+    request.add_header("Authorization", header)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def example_user_id(spec: Path = runner.DEFAULT_SPEC) -> int:
+    """The spec's example customer id: the examples phase sends it as is."""
+    document = json.loads(spec.with_suffix(".json").read_text(encoding="utf-8"))
+    return int(document["components"]["parameters"]["UserId"]["example"])
+
+
+def seed_progress(base_url: str) -> int:
+    """Enrol one customer of the demo org with some activity, so progress reads answer 200.
+
+    Uses the sandbox-only routes (sandbox/openapi-sandbox.yaml); returns the customer id.
+    """
+    from sandbox import seed  # noqa: PLC0415
+
+    header = seed.DEMO.basic_header
+    user_id = example_user_id()
+    groups = _call(base_url, "GET", "/v3/targetGroups", header)["data"]
+    for group in groups[:3]:
+        enrolment = {"targetGroupId": group["id"]}
+        _call(base_url, "POST", f"/sandbox/users/{user_id}/enrolments", header, enrolment)
+    transaction = {"occurredOn": datetime.now(UTC).isoformat(), "amount": 250, "quantity": 2}
+    _call(base_url, "POST", f"/sandbox/users/{user_id}/transactions", header, transaction)
+    return user_id
+
+
 def demo_environment() -> dict[str, str]:
     """The seeded demo till as the primary identity and the other org's till as the peer."""
     # Imported late: only this command needs the sandbox package.
@@ -125,6 +163,7 @@ def fuzz_sandbox(
     """Start a sandbox (or a variant of it), fuzz it with the demo credentials, stop it."""
     environment = {**os.environ, **demo_environment(), **(env or {})}
     with running_sandbox(command) as sandbox:
+        environment[USER_IDS_ENV] = str(seed_progress(sandbox.base_url))
         return runner.run(replace(options, base_url=sandbox.base_url), log=log, env=environment)
 
 
@@ -133,8 +172,10 @@ def main(options: runner.FuzzOptions) -> int:
     print("==> starting the sandbox on a free loopback port with a fresh database")
     try:
         with running_sandbox() as sandbox:
-            print(f"    {sandbox.base_url} (demo till, Basic; other org as the peer)")
-            environment = {**os.environ, **demo_environment()}
+            print(f"    {sandbox.base_url} (demo till; the other org's till as the peer)")
+            user_id = seed_progress(sandbox.base_url)
+            print(f"    customer {user_id} enrolled with activity (sandbox-only routes)")
+            environment = {**os.environ, **demo_environment(), USER_IDS_ENV: str(user_id)}
             result = runner.run(replace(options, base_url=sandbox.base_url), env=environment)
     except SandboxError as exc:
         print(f"conformance sandbox: {exc}", file=sys.stderr)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
-from conformance import inprocess, runner
+from conformance import inprocess, runner, sandbox_run
 from conformance.credentials import Identity
 from sandbox import seed
 from sandbox.app import Settings, create_app
-from tests.conformance.mutants import Mutant
+from tests.conformance.mutants import Mutant, Request, call
 
 BUNDLE = runner.DEFAULT_SPEC
 DEMO = Identity("primary", "basic", username=seed.DEMO.username, password=seed.DEMO.password)
@@ -26,6 +28,28 @@ def sandbox_app(folder: Path, mutant: Mutant | None = None) -> Any:
         return create_app(Settings(db=str(folder / "sandbox.db")))
 
     return build() if mutant is None else mutant.build(build)
+
+
+def _post(app: Any, path: str, body: Any) -> Any:
+    headers = [
+        (b"authorization", seed.DEMO.basic_header.encode()),
+        (b"content-type", b"application/json"),
+    ]
+    method = "GET" if body is None else "POST"
+    request = Request(method, path, "", headers, b"" if body is None else json.dumps(body).encode())
+    reply = asyncio.run(call(app, request))
+    assert reply.status == 200, reply.body
+    return reply.json()
+
+
+def seed_progress(app: Any) -> int:
+    """Enrol the spec's example customer with some activity (the sandbox-only routes)."""
+    user_id = sandbox_run.example_user_id()
+    for group in _post(app, "/v3/targetGroups", None)["data"][:3]:
+        _post(app, f"/sandbox/users/{user_id}/enrolments", {"targetGroupId": group["id"]})
+    activity = {"occurredOn": "2026-01-05T10:00:00Z", "amount": 250, "quantity": 2}
+    _post(app, f"/sandbox/users/{user_id}/transactions", activity)
+    return user_id
 
 
 def fuzz(

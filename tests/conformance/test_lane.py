@@ -10,25 +10,34 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.conformance_sandbox import DEMO_OAUTH, fuzz, sandbox_app
+from conformance.hooks import USER_IDS_ENV
+from tests.conformance.conformance_sandbox import DEMO_OAUTH, fuzz, sandbox_app, seed_progress
 
 # Cases per operation in the fuzzing and stateful phases; coverage and examples always run fully.
 LANE_MAX_EXAMPLES = 3
 LANE_DEADLINE_SECONDS = 50.0
+NOT_ALWAYS_SERVED = {
+    "POST /v3/oauth/token/generate",
+    "PUT /v3/targetGroups/{targetGroupId}/targetPeriods",
+}
 
 
 @pytest.mark.slow
-def test_sandbox_conforms_to_the_spec(tmp_path: Path) -> None:
+def test_sandbox_conforms_to_the_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = sandbox_app(tmp_path)
+    monkeypatch.setenv(USER_IDS_ENV, str(seed_progress(app)))
     result = fuzz(
-        sandbox_app(tmp_path),
+        app,
         max_examples=LANE_MAX_EXAMPLES,
         deadline_seconds=LANE_DEADLINE_SECONDS,
     )
     assert not result.errors, result.errors
     assert not result.failures, "\n\n".join(result.messages)
     served = {label for label, codes in result.statuses.items() if any(c < 300 for c in codes)}
-    # Everything but the user-progress read (no enrolled user to find) answers 2xx at least once.
-    assert len(served) >= 19, sorted(set(result.statuses) - served)
+    # Every operation is reached with a success at least once, except the token endpoint (the
+    # fuzzer's keys are never valid) and period updates (a valid one needs the id of a period of
+    # that group that has not ENDED: rare on this budget).
+    assert set(result.statuses) - served <= NOT_ALWAYS_SERVED, sorted(set(result.statuses) - served)
 
 
 @pytest.mark.slow
