@@ -193,9 +193,7 @@ def bulk_seed(db: Path, total: int) -> list[int]:
     for n in range(count):
         gid, tid = next_group + n, next_target + n
         name = f"bulk {n}"
-        # Stored documents are rendered below by the sandbox's own code, not copied.
-        copied = [None if c.startswith("rendered_") else tpl[c] for c in columns[4:]]
-        groups.append((gid, org, name, name, *copied))
+        groups.append((gid, org, name, name, *[tpl[c] for c in columns[4:]]))
         for k, period in enumerate(periods):
             pid = next_period + n * len(periods) + k
             period_rows.append((pid, org, gid, *period[3:]))
@@ -220,6 +218,7 @@ def bulk_seed(db: Path, total: int) -> list[int]:
                 + ") WHERE name = ?",
                 (table,),
             )
+    # The stored response documents are rendered by the sandbox's own code, not copied.
     con.row_factory = sqlite3.Row
     with con:
         materialize_missing(con)

@@ -63,10 +63,15 @@ CREATE TABLE IF NOT EXISTS target_groups (
     updated_ms INTEGER NOT NULL,
     created_by INTEGER NOT NULL,
     updated_by INTEGER NOT NULL,
-    doc TEXT NOT NULL,
-    rendered_full TEXT,
-    rendered_lite TEXT,
-    rendered_until INTEGER
+    doc TEXT NOT NULL
+);
+-- Materialised responses (sandbox/resources/materialized.py), kept out of target_groups so that
+-- filtering and counting groups never reads these few kilobytes per row.
+CREATE TABLE IF NOT EXISTS group_docs (
+    group_id INTEGER PRIMARY KEY,
+    full_json TEXT NOT NULL,
+    lite_json TEXT NOT NULL,
+    valid_until INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS target_groups_name ON target_groups(org_id, name_key);
 CREATE INDEX IF NOT EXISTS target_groups_org_user ON target_groups(org_id, user_created, id);
@@ -194,7 +199,6 @@ class Store:
             self.db.execute("PRAGMA foreign_keys=OFF")
             self.db.execute("PRAGMA busy_timeout=5000")
             self.db.executescript(SCHEMA)
-            self._migrate()
             # Reads go through their own connection: under WAL they see the last commit and
             # never wait for a commit's fsync, which runs on the writer in a worker thread.
             self.reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -204,17 +208,6 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path!r}: {exc}") from exc
         self._depth = 0
-
-    def _migrate(self) -> None:
-        """Columns added after a database may have been created by an earlier sandbox."""
-        have = {row[1] for row in self.db.execute("PRAGMA table_info(target_groups)")}
-        for column, kind in (
-            ("rendered_full", "TEXT"),
-            ("rendered_lite", "TEXT"),
-            ("rendered_until", "INTEGER"),
-        ):
-            if column not in have:
-                self.db.execute(f"ALTER TABLE target_groups ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self.reader.close()

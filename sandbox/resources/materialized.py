@@ -4,8 +4,8 @@ Reads of a group (GET by id, /v3/milestones pages) then cost one indexed row rea
 number of groups. Every write that changes what a group renders marks the group touched
 (`Context.touch`); the dispatcher re-renders touched groups in the same transaction, so a
 stored document is never older than the data. Period status and `activePeriod` follow the
-clock, so a document is only used until the next period boundary (`rendered_until`); after
-that, or when the rendering code changed (RENDER_VERSION), reads render live.
+clock, so a document is only used until the next period boundary (`valid_until`); after that,
+or when the rendering code changed (RENDER_VERSION), reads render live.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sqlite3
 from pathlib import Path
 
 from sandbox.context import Context, Reply
+from sandbox.errors import not_found
 from sandbox.resources import target_groups
-from sandbox.resources.common import group_row
 from sandbox.timefmt import now_ms
 
 _SOURCES = ("target_groups.py", "periods.py", "targets.py", "common.py", "../timefmt.py")
@@ -49,15 +49,21 @@ def materialize(db: sqlite3.Connection, group_id: int) -> None:
     full = target_groups.render(db, row, now=now)
     lite = {key: value for key, value in full.items() if key != "periods"}
     db.execute(
-        "UPDATE target_groups SET rendered_full = ?, rendered_lite = ?, rendered_until = ? "
-        "WHERE id = ?",
-        (_dumps(full), _dumps(lite), _valid_until(db, group_id, now), group_id),
+        "INSERT OR REPLACE INTO group_docs (group_id, full_json, lite_json, valid_until) "
+        "VALUES (?, ?, ?, ?)",
+        (group_id, _dumps(full), _dumps(lite), _valid_until(db, group_id, now)),
     )
 
 
 def materialize_missing(db: sqlite3.Connection) -> int:
     """Render every group without a stored document (after a bulk load); returns the count."""
-    ids = [r[0] for r in db.execute("SELECT id FROM target_groups WHERE rendered_until IS NULL")]
+    ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM target_groups g WHERE NOT EXISTS "
+            "(SELECT 1 FROM group_docs d WHERE d.group_id = g.id)"
+        )
+    ]
     for group_id in ids:
         materialize(db, group_id)
     return len(ids)
@@ -69,17 +75,27 @@ def check_version(db: sqlite3.Connection) -> None:
     if row is not None and row[0] == RENDER_VERSION:
         return
     if row is not None:
-        db.execute("UPDATE target_groups SET rendered_until = NULL")
+        db.execute("DELETE FROM group_docs")
     db.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('render_version', ?)", (RENDER_VERSION,)
     )
 
 
+# Select groups with this, joined to their stored documents, to call group_json on the rows.
+WITH_DOCS = (
+    "SELECT g.*, d.full_json, d.lite_json, d.valid_until FROM target_groups g "
+    "LEFT JOIN group_docs d ON d.group_id = g.id"
+)
+
+
 def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, with_periods: bool, now: int) -> str:
-    """The group as JSON text: the stored document while valid, else rendered now."""
-    until = row["rendered_until"]
+    """The group as JSON text: the stored document while valid, else rendered now.
+
+    `row` comes from a WITH_DOCS query.
+    """
+    until = row["valid_until"]
     if until is not None and now < until:
-        text: str = row["rendered_full" if with_periods else "rendered_lite"]
+        text: str = row["full_json" if with_periods else "lite_json"]
         return text
     return _dumps(target_groups.render(db, row, with_periods=with_periods, now=now))
 
@@ -88,7 +104,12 @@ def get_target_group(ctx: Context) -> Reply:
     # includeUserCreatedTargetGroups / includeOnlyActive are list filters that Capillary's page
     # shows on this operation; an id names one group, so they never hide it.
     db = ctx.db
-    row = group_row(db, ctx.org_id, ctx.path["targetGroupId"])
+    group_id = ctx.path["targetGroupId"]
+    row = db.execute(
+        f"{WITH_DOCS} WHERE g.id = ? AND g.org_id = ?", (group_id, ctx.org_id)
+    ).fetchone()
+    if row is None:
+        raise not_found(f"Target group {group_id}")
     with_periods = ctx.query.get("includePeriods", True)
     text = group_json(db, row, with_periods=with_periods, now=now_ms())
     return Reply(b'{"data":' + text.encode() + b',"errors":null,"warnings":null}')

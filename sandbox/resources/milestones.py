@@ -79,8 +79,11 @@ def list_milestones(ctx: Context) -> Reply:
             "SELECT group_count, user_created_count FROM orgs WHERE id = ?", (ctx.org_id,)
         ).fetchone()
         total = counts[0] - (0 if include_user_created else counts[1])
+    # The page's ids come from the index alone (a deep OFFSET skips index entries, not rows);
+    # only the page's own rows and documents are then read.
     rows = db.execute(
-        f"SELECT * FROM target_groups WHERE {clause} ORDER BY id LIMIT ? OFFSET ?",
+        f"{materialized.WITH_DOCS} WHERE g.id IN (SELECT id FROM target_groups WHERE {clause} "
+        "ORDER BY id LIMIT ? OFFSET ?) ORDER BY g.id",
         [*args, limit, offset],
     ).fetchall()
     with_periods = bool(query.get("require-periods", False))

@@ -284,7 +284,7 @@ def delete(db: sqlite3.Connection, row: sqlite3.Row) -> None:
         "DELETE FROM target_values WHERE target_id IN (SELECT id FROM targets WHERE group_id = ?)",
         (group_id,),
     )
-    for table in ("targets", "periods", "streaks", "communications", "enrolments"):
+    for table in ("targets", "periods", "streaks", "communications", "enrolments", "group_docs"):
         db.execute(f"DELETE FROM {table} WHERE group_id = ?", (group_id,))
     db.execute("DELETE FROM target_groups WHERE id = ?", (group_id,))
     _adjust_counts(db, row["org_id"], bool(row["user_created"]), -1)

@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.app import Settings, create_app
 from sandbox.resources import target_groups
-from sandbox.resources.materialized import group_json
+from sandbox.resources.materialized import WITH_DOCS, group_json
 from sandbox.seed import DEMO
 from sandbox.store import Store
 from sandbox.timefmt import now_ms
@@ -43,10 +43,11 @@ class _Sync:
 
 def _assert_fresh(store: Store) -> None:
     now = now_ms()
-    for row in store.db.execute("SELECT * FROM target_groups"):
+    for row in store.db.execute(WITH_DOCS):
         for with_periods in (True, False):
             live = target_groups.render(store.db, row, with_periods=with_periods, now=now)
             stored = json.loads(group_json(store.db, row, with_periods=with_periods, now=now))
+            assert row["valid_until"] is not None
             assert stored == live, row["id"]
 
 
@@ -99,23 +100,17 @@ def test_every_write_keeps_the_stored_document_current(
         assert response.status_code == 200, response.text
         _assert_fresh(store)
         fetched = client.request("GET", f"/v3/targetGroups/{gid}").json()["data"]
-        assert fetched == json.loads(
-            group_json(
-                store.db,
-                store.db.execute("SELECT * FROM target_groups WHERE id = ?", (gid,)).fetchone(),
-                with_periods=True,
-                now=now_ms(),
-            )
-        )
+        row = store.db.execute(f"{WITH_DOCS} WHERE g.id = ?", (gid,)).fetchone()
+        assert fetched == json.loads(group_json(store.db, row, with_periods=True, now=now_ms()))
 
 
 def test_a_document_past_a_period_boundary_is_not_used(app_and_store: tuple[_Sync, Store]) -> None:
     client, store = app_and_store
     gid = client.request("POST", "/v3/targetGroups", group()).json()["data"]["id"]
-    store.db.execute("UPDATE target_groups SET rendered_full = '{}' WHERE id = ?", (gid,))
+    store.db.execute("UPDATE group_docs SET full_json = '{}' WHERE group_id = ?", (gid,))
     assert client.request("GET", f"/v3/targetGroups/{gid}").json()["data"] == {}
-    # Once the clock passes rendered_until, the read renders live instead.
+    # Once the clock passes valid_until, the read renders live instead.
     store.db.execute(
-        "UPDATE target_groups SET rendered_until = ? WHERE id = ?", (now_ms() - 1, gid)
+        "UPDATE group_docs SET valid_until = ? WHERE group_id = ?", (now_ms() - 1, gid)
     )
     assert client.request("GET", f"/v3/targetGroups/{gid}").json()["data"]["id"] == gid
