@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from conformance.generation import resolve
+
 _ID = re.compile(r"^- id: '(?P<value>.*)'$")
 _STATUS = re.compile(r"^  status: '(?P<value>\w+)'$")
 _CHECK_NAME = re.compile(r"^    - name: '(?P<value>.*)'$")
@@ -100,6 +102,22 @@ def load_operations(spec: dict[str, Any]) -> list[Operation]:
                 operation_id = str(definition.get("operationId", ""))
                 operations.append(Operation(method.upper(), path, operation_id))
     return operations
+
+
+def load_links(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    """(source operationId, target operationId) for every response link in the spec."""
+    links = set()
+    for item in (spec.get("paths") or {}).values():
+        for definition in item.values() if isinstance(item, dict) else ():
+            if not isinstance(definition, dict) or "operationId" not in definition:
+                continue
+            for raw in (definition.get("responses") or {}).values():
+                response = resolve(spec, raw)
+                for link in ((response or {}).get("links") or {}).values():
+                    target = (resolve(spec, link) or {}).get("operationId")
+                    if isinstance(target, str):
+                        links.add((str(definition["operationId"]), target))
+    return links
 
 
 class PathMatcher:

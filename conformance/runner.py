@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import yaml
@@ -88,6 +88,36 @@ def report_paths(options: FuzzOptions) -> tuple[Path, Path, Path]:
         prefix.with_name(f"{prefix.name}-cassette.yaml"),
         prefix.with_name(f"{prefix.name}-run.json"),
     )
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    spec = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    return spec if isinstance(spec, dict) else {}
+
+
+def selected_operations(options: FuzzOptions, spec: dict[str, Any]) -> list[report.Operation]:
+    """The operations the run's filters keep (`--operation-id`, `--read-only`)."""
+    operations = report.load_operations(spec)
+    if options.operation_ids:
+        operations = [op for op in operations if op.operation_id in options.operation_ids]
+    if options.read_only:
+        operations = [op for op in operations if op.method == "GET"]
+    return operations
+
+
+def plan(options: FuzzOptions, spec: dict[str, Any]) -> tuple[FuzzOptions, list[str]]:
+    """Adjust the phases to the filters; return the options to run with and notes to print.
+
+    Schemathesis reports an error when filters leave the stateful phase no link to follow, so a
+    filtered run without links between its operations runs the other three phases.
+    """
+    if options.phases is not None or not (options.operation_ids or options.read_only):
+        return options, []
+    kept = {op.operation_id for op in selected_operations(options, spec)}
+    if any(source in kept and target in kept for source, target in report.load_links(spec)):
+        return options, []
+    note = "no spec link between the selected operations: stateful phase skipped"
+    return replace(options, phases="examples,coverage,fuzzing"), [note]
 
 
 def build_command(options: FuzzOptions) -> list[str]:
@@ -166,6 +196,9 @@ def run(
 
     Output goes to our stdout, or to the file `log` (tests and benchmarks read it afterwards).
     """
+    options, notes = plan(options, load_spec(options.spec))
+    for note in notes:
+        print(f"    {note}", flush=True)
     options.reports.mkdir(parents=True, exist_ok=True)
     junit, cassette, json_report = report_paths(options)
     for stale in (junit, cassette, json_report):
@@ -190,8 +223,7 @@ def run(
 
 def collect(options: FuzzOptions, exit_code: int, elapsed: float, interrupted: bool) -> RunResult:
     junit, cassette, json_report = report_paths(options)
-    spec = yaml.load(options.spec.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    operations = report.load_operations(spec)
+    operations = selected_operations(options, load_spec(options.spec))
     interactions: list[report.Interaction] = []
     if cassette.is_file():
         with cassette.open(encoding="utf-8") as handle:

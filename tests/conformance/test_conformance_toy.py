@@ -112,12 +112,20 @@ def test_fuzz_command_fails_on_a_defect_and_names_the_operation(tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_read_only_mode_sends_no_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"CAP_USERNAME": "till.one", "CAP_PASSWORD": "one-secret"},
+        {"CAP_OAUTH_KEY": "key-one", "CAP_OAUTH_SECRET": "key-one-secret"},
+    ],
+    ids=["basic", "oauth"],
+)
+def test_read_only_mode_sends_no_writes(tmp_path: Path, credentials: dict[str, str]) -> None:
     command = [sys.executable, str(HERE / "toy_server.py")]
     options = runner.FuzzOptions(
         base_url="", spec=SPEC, max_examples=5, reports=tmp_path, read_only=True
     )
-    env = {**os.environ, "CAP_USERNAME": "till.one", "CAP_PASSWORD": "one-secret"}
+    env = {**os.environ, **credentials}
     with sandbox_run.running_sandbox(command, workdir=tmp_path) as server:
         result = runner.run(
             replace(options, base_url=server.base_url), log=tmp_path / "run.log", env=env

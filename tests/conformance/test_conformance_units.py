@@ -312,3 +312,21 @@ def test_make_fuzz_without_base_url_exits_2_without_traceback() -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "BASE_URL" in done.stderr
+
+
+def test_filtered_runs_without_links_between_their_operations_skip_the_stateful_phase() -> None:
+    toy = Path(__file__).with_name("toy_openapi.yaml")
+    spec = runner.load_spec(toy)
+    assert ("createItem", "getItem") in report.load_links(spec)
+
+    def phases(**kwargs: Any) -> str | None:
+        options = runner.FuzzOptions(base_url="http://x", spec=toy, **kwargs)
+        return runner.plan(options, spec)[0].phases
+
+    assert phases() is None
+    assert phases(operation_ids=["createItem", "getItem"]) is None
+    assert phases(operation_ids=["listItems"]) == "examples,coverage,fuzzing"
+    assert phases(read_only=True) == "examples,coverage,fuzzing"
+    assert phases(operation_ids=["listItems"], phases="stateful") == "stateful"
+    kept = runner.selected_operations(runner.FuzzOptions(base_url="", read_only=True), spec)
+    assert {op.operation_id for op in kept} == {"listItems", "getItem"}
