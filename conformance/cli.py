@@ -86,7 +86,8 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
         type=_positive_float,
         metavar="SECONDS",
         help="hard cap on the run's wall-clock time; at the cap the run stops cleanly, writes "
-        "its reports and is reported as partial (default: no cap)",
+        "its reports and is reported as partial; it passes if nothing failed in the part that "
+        "ran (default: no cap)",
     )
     group.add_argument(
         "--workers",

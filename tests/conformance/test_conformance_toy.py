@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance import inprocess, report, runner, sandbox_run
+from conformance import inprocess, replay, report, runner, sandbox_run
 from conformance.credentials import Identity
 from tests.conformance import toy_server
 
@@ -134,3 +134,41 @@ def test_read_only_mode_sends_no_writes(tmp_path: Path, credentials: dict[str, s
         methods = {interaction.method for interaction in report.scan_cassette(handle)}
     assert methods and methods <= {"GET", "HEAD", "OPTIONS", "TRACE"}, methods
     assert result.passed, (tmp_path / "run.log").read_text(encoding="utf-8")[-3000:]
+
+
+@pytest.mark.slow
+def test_max_duration_stops_the_run_cleanly_and_keeps_the_reports(tmp_path: Path) -> None:
+    command = [sys.executable, str(HERE / "toy_server.py")]
+    options = runner.FuzzOptions(
+        base_url="", spec=SPEC, max_examples=5000, reports=tmp_path, max_duration=3
+    )
+    env = {**os.environ, "CAP_USERNAME": "till.one", "CAP_PASSWORD": "one-secret"}
+    with sandbox_run.running_sandbox(command, workdir=tmp_path) as server:
+        result = runner.run(
+            replace(options, base_url=server.base_url), log=tmp_path / "run.log", env=env
+        )
+    assert result.interrupted and result.passed
+    assert result.elapsed < 3 + runner.INTERRUPT_GRACE_SECONDS
+    assert result.junit.is_file() and result.cassette.is_file() and result.cases > 0
+
+
+@pytest.mark.slow
+def test_replay_resends_a_recorded_request_with_fresh_credentials(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAP_USERNAME", "till.one")
+    monkeypatch.setenv("CAP_PASSWORD", "one-secret")
+    command = [sys.executable, str(HERE / "toy_server.py"), "--defect", "stale-reads"]
+    options = runner.FuzzOptions(
+        base_url="", spec=SPEC, max_examples=5, reports=tmp_path, operation_ids=["listItems"]
+    )
+    with sandbox_run.running_sandbox(command, workdir=tmp_path) as server:
+        result = runner.run(replace(options, base_url=server.base_url), log=tmp_path / "run.log")
+        with result.cassette.open(encoding="utf-8") as handle:
+            recorded = next(i for i in report.scan_cassette(handle) if i.method == "GET")
+        capsys.readouterr()
+        assert replay.main(result.cassette, recorded.id, server.base_url) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"GET {server.base_url}/v3/items")
+    assert "now: " in out and '"data"' in out
+    assert replay.main(result.cassette, "no-such-id", None) == 2
