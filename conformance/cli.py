@@ -25,7 +25,10 @@ credentials (environment variables, never flags: they stay out of shell history 
       expires and on a 401
   {_PEER["username"]} + {_PEER["password"]} (or {_PEER["key"]} + {_PEER["secret"]})
       optional second identity from ANOTHER org: enables the object_level_authorization
-      check (the other org must not read the first org's ids)"""
+      check (the other org must not read the first org's ids)
+  CAP_FUZZ_USER_IDS
+      optional comma-separated ids of real customers, so that GET /v3/users/{{userId}}/targetGroups
+      answers 200 (generated ids almost never name a customer)"""
 
 FUZZ_EPILOG = f"""\
 {CREDENTIALS_HELP}
@@ -71,12 +74,14 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--seed",
         type=int,
+        metavar="N",
         default=runner.DEFAULT_SEED,
         help=f"random seed; the same seed replays the same cases (default {runner.DEFAULT_SEED})",
     )
     group.add_argument(
         "--max-examples",
         type=_positive_int,
+        metavar="N",
         default=runner.DEFAULT_MAX_EXAMPLES,
         help="generated cases per operation in the fuzzing and stateful phases "
         f"(default {runner.DEFAULT_MAX_EXAMPLES}); the coverage phase always runs in full",
@@ -92,6 +97,7 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--workers",
         type=_workers,
+        metavar="N",
         default=runner.DEFAULT_WORKERS,
         help=f"concurrent workers, a number or 'auto' (default {runner.DEFAULT_WORKERS})",
     )
