@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import spec_checks
+
+from tests.spec import spec_checks
 
 # The contract table of the team brief: operationId, method, path, tag.
 CONTRACT = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import spec_checks
+from tests.spec import spec_checks
 
 
 def test_there_are_examples_for_every_create_variant(document: dict[str, Any]) -> None:

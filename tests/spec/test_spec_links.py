@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import spec_checks
+from tests.spec import spec_checks
 
 
 def test_links_are_sound(document: dict[str, Any]) -> None:
