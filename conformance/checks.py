@@ -9,9 +9,9 @@
   requires every parameter of the follow-up to come from the link, and it counts the two
   alternative credential headers (Basic and OAuth) as parameters a link cannot supply.
 
-Both run only on schemas `conformance.hooks.activate` handled, and send their follow-up requests
-with the same credentials as the case they check. Those requests are recorded as children of the
-case, so they appear in the cassette next to it.
+All three run only on schemas `conformance.hooks.activate` handled, and send their follow-up
+requests with the same credentials as the case they check. Those requests are recorded as children
+of the case, so they appear in the cassette next to it.
 """
 
 from __future__ import annotations
