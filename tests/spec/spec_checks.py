@@ -265,6 +265,27 @@ def unbounded_integer_query_parameters(document: Json) -> list[str]:
     return problems
 
 
+# JavaScript tools in the chain (Redocly's bundler, Redoc) parse numbers as doubles: an integer
+# beyond 2^53-1 is silently rounded in the bundle (9223372036854775807 became 9223372036854776000).
+JS_SAFE_INTEGER = 2**53 - 1
+
+
+def unsafe_integers(node: Json, where: str = "#") -> list[str]:
+    """Numbers anywhere in the document beyond the range a JavaScript tool represents exactly."""
+    problems: list[str] = []
+    if isinstance(node, bool):
+        return problems
+    if isinstance(node, int | float) and abs(node) > JS_SAFE_INTEGER:
+        problems.append(f"{where}: {node}")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            problems += unsafe_integers(value, f"{where}/{escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            problems += unsafe_integers(value, f"{where}/{index}")
+    return problems
+
+
 def null_in_inline_enums(document: Json) -> list[str]:
     """Inline enums listing ``null`` (generators mishandle them; use anyOf with type null)."""
     return [

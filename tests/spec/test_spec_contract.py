@@ -109,6 +109,7 @@ def test_every_operation_has_its_documented_error_codes(document: dict[str, Any]
         spec_checks.unbounded_integer_query_parameters,
         spec_checks.null_in_inline_enums,
         spec_checks.operations_missing_status,
+        spec_checks.unsafe_integers,
     ],
 )
 def test_conventions_hold(document: dict[str, Any], check: Any) -> None:
@@ -170,6 +171,7 @@ def test_convention_checks_can_fail() -> None:
         spec_checks.unbounded_integer_query_parameters,
         spec_checks.null_in_inline_enums,
         spec_checks.operations_missing_status,
+        spec_checks.unsafe_integers,
     ):
         assert check(GOOD) == [], check.__name__
 
@@ -184,6 +186,12 @@ def test_convention_checks_can_fail() -> None:
     del _get(unbounded)["parameters"][0]["schema"]["maximum"]
     assert spec_checks.unbounded_integer_query_parameters(unbounded) == [
         "GET /things/{id}: query parameter 'limit'"
+    ]
+
+    too_big = copy.deepcopy(GOOD)
+    _get(too_big)["parameters"][0]["schema"]["maximum"] = 2**63 - 1
+    assert spec_checks.unsafe_integers(too_big) == [
+        "#/paths/~1things~1{id}/get/parameters/0/schema/maximum: 9223372036854775807"
     ]
 
     null_enum = copy.deepcopy(GOOD)

@@ -1260,7 +1260,7 @@ class UpdateTargetGroupParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class GetTargetGroupParameters(BaseModel):
@@ -1270,28 +1270,28 @@ class GetTargetGroupParameters(BaseModel):
     include_periods: Annotated[bool | MISSING, Field(alias="includePeriods")] = MISSING
     include_user_created_target_groups: Annotated[bool, Field(alias="includeUserCreatedTargetGroups")] = False
     include_only_active: Annotated[bool | MISSING, Field(alias="includeOnlyActive")] = MISSING
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class DeleteTargetGroupParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class ListTargetPeriodsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class UpdateTargetPeriodsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 UpdateTargetPeriodsRequest = TypeAliasType(
@@ -1303,7 +1303,7 @@ class CreateTargetPeriodsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 CreateTargetPeriodsRequest = TypeAliasType(
@@ -1315,46 +1315,46 @@ class ListTargetsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class CreateTargetsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class UpdateTargetParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
-    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
+    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9007199254740991)]
 
 
 class DeactivateTargetParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
-    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
+    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9007199254740991)]
 
 
 class ListTargetCommunicationsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
-    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
+    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9007199254740991)]
 
 
 class UpsertTargetCommunicationsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
-    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
+    target_id: Annotated[int, Field(alias="targetId", ge=1, le=9007199254740991)]
 
 
 UpsertTargetCommunicationsRequest = TypeAliasType(
@@ -1366,7 +1366,7 @@ class UpdateUnifiedTargetsParameters(BaseModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9223372036854776000)]
+    target_group_id: Annotated[int, Field(alias="targetGroupId", ge=1, le=9007199254740991)]
 
 
 class ListMilestonesParameters(BaseModel):
@@ -1390,9 +1390,9 @@ class ListUserTargetGroupsParameters(BaseModel):
         validate_by_name=True,
     )
     include_inactive: Annotated[bool | MISSING, Field(alias="includeInactive")] = MISSING
-    target_rule_id: Annotated[int | MISSING, Field(alias="targetRuleId", ge=1, le=9223372036854776000)] = MISSING
+    target_rule_id: Annotated[int | MISSING, Field(alias="targetRuleId", ge=1, le=9007199254740991)] = MISSING
     include_inactive_targets: Annotated[bool | MISSING, Field(alias="includeInactiveTargets")] = MISSING
-    user_id: Annotated[int, Field(alias="userId", ge=1, le=9223372036854776000)]
+    user_id: Annotated[int, Field(alias="userId", ge=1, le=9007199254740991)]
 
 
 class AggregateWindow(BaseModel):
