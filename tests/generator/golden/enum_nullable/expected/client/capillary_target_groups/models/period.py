@@ -66,41 +66,16 @@ class Period:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        d = src_dict
+        id = d["id"]
 
-        status = PeriodStatus(d.pop("status"))
+        status = PeriodStatus(d["status"])
 
-        def _parse_label(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+        label: None | str = d["label"]
 
-        label = _parse_label(d.pop("label"))
+        closed_status = _parse_closed_status(d["closedStatus"])
 
-        def _parse_closed_status(data: object) -> None | PeriodStatus:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                closed_status_type_0 = PeriodStatus(data)
-
-                return closed_status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PeriodStatus, data)
-
-        closed_status = _parse_closed_status(d.pop("closedStatus"))
-
-        def _parse_comment(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        comment = _parse_comment(d.pop("comment", UNSET))
+        comment: None | str | Unset = d.get("comment", UNSET)
 
         period = cls(
             id=id,
@@ -111,3 +86,17 @@ class Period:
         )
 
         return period
+
+
+def _parse_closed_status(data: object) -> None | PeriodStatus:
+    if data is None:
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        closed_status_type_0 = PeriodStatus(data)
+
+        return closed_status_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | PeriodStatus, data)

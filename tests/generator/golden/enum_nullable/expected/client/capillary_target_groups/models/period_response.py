@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-
-if TYPE_CHECKING:
-    from ..models.api_error import ApiError
-    from ..models.period import Period
-
 
 T = TypeVar("T", bound="PeriodResponse")
 
@@ -51,31 +46,10 @@ class PeriodResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.api_error import ApiError  # noqa: PLC0415
-        from ..models.period import Period  # noqa: PLC0415
+        d = src_dict
+        data = Period.from_dict(d["data"])
 
-        d = dict(src_dict)
-        data = Period.from_dict(d.pop("data"))
-
-        def _parse_errors(data: object) -> list[ApiError] | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                errors_type_0 = []
-                _errors_type_0 = data
-                for errors_type_0_item_data in _errors_type_0:
-                    errors_type_0_item = ApiError.from_dict(errors_type_0_item_data)
-
-                    errors_type_0.append(errors_type_0_item)
-
-                return errors_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ApiError] | None, data)
-
-        errors = _parse_errors(d.pop("errors"))
+        errors = _parse_errors(d["errors"])
 
         period_response = cls(
             data=data,
@@ -83,3 +57,26 @@ class PeriodResponse:
         )
 
         return period_response
+
+
+def _parse_errors(data: object) -> list[ApiError] | None:
+    if data is None:
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        errors_type_0 = []
+        _errors_type_0 = data
+        for errors_type_0_item_data in _errors_type_0:
+            errors_type_0_item = ApiError.from_dict(errors_type_0_item_data)
+
+            errors_type_0.append(errors_type_0_item)
+
+        return errors_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[ApiError] | None, data)
+
+
+from ..models.api_error import ApiError  # noqa: E402
+from ..models.period import Period  # noqa: E402

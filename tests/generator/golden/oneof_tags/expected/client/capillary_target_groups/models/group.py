@@ -45,12 +45,12 @@ class Group:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        d = src_dict
+        id = d["id"]
 
-        name = d.pop("name")
+        name = d["name"]
 
-        tracking_type = GroupTrackingType(d.pop("trackingType"))
+        tracking_type = GroupTrackingType(d["trackingType"])
 
         group = cls(
             id=id,

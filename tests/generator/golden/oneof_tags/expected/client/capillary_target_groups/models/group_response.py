@@ -2,13 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
-
-if TYPE_CHECKING:
-    from ..models.group import Group
-
 
 T = TypeVar("T", bound="GroupResponse")
 
@@ -37,13 +33,14 @@ class GroupResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.group import Group  # noqa: PLC0415
-
-        d = dict(src_dict)
-        data = Group.from_dict(d.pop("data"))
+        d = src_dict
+        data = Group.from_dict(d["data"])
 
         group_response = cls(
             data=data,
         )
 
         return group_response
+
+
+from ..models.group import Group  # noqa: E402

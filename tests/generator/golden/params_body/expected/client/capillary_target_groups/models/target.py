@@ -49,12 +49,12 @@ class Target:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id")
+        d = src_dict
+        id = d["id"]
 
-        value = d.pop("value")
+        value = d["value"]
 
-        _starts_at = d.pop("startsAt", UNSET)
+        _starts_at = d.get("startsAt", UNSET)
         starts_at: datetime.datetime | Unset
         if isinstance(_starts_at, Unset):
             starts_at = UNSET
