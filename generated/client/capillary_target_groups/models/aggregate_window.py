@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -59,29 +59,22 @@ class AggregateWindow:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        _window_type = d.pop("windowType", UNSET)
+        d = src_dict
+        _window_type = d.get("windowType", UNSET)
         window_type: AggregateWindowType | Unset
         if isinstance(_window_type, Unset):
             window_type = UNSET
         else:
             window_type = AggregateWindowType(_window_type)
 
-        _window_time_unit = d.pop("windowTimeUnit", UNSET)
+        _window_time_unit = d.get("windowTimeUnit", UNSET)
         window_time_unit: AggregateWindowTimeUnit | Unset
         if isinstance(_window_time_unit, Unset):
             window_time_unit = UNSET
         else:
             window_time_unit = AggregateWindowTimeUnit(_window_time_unit)
 
-        def _parse_window_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        window_value = _parse_window_value(d.pop("windowValue", UNSET))
+        window_value: None | str | Unset = d.get("windowValue", UNSET)
 
         aggregate_window = cls(
             window_type=window_type,

@@ -3,15 +3,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution_actor import AttributionActor
-
 
 T = TypeVar("T", bound="Attribution")
 
@@ -39,8 +35,6 @@ class Attribution:
     last_updated_by: AttributionActor | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution_actor import AttributionActor  # noqa: PLC0415
-
         created_on: None | str | Unset
         if isinstance(self.created_on, Unset):
             created_on = UNSET
@@ -105,95 +99,18 @@ class Attribution:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution_actor import AttributionActor  # noqa: PLC0415
+        d = src_dict
+        created_on: None | str | Unset = d.get("createdOn", UNSET)
 
-        d = dict(src_dict)
+        last_updated_on: None | str | Unset = d.get("lastUpdatedOn", UNSET)
 
-        def _parse_created_on(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_on_iso = _parse_created_on_iso(d.get("createdOnISO", UNSET))
 
-        created_on = _parse_created_on(d.pop("createdOn", UNSET))
+        last_updated_on_iso = _parse_last_updated_on_iso(d.get("lastUpdatedOnISO", UNSET))
 
-        def _parse_last_updated_on(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        created_by = _parse_created_by(d.get("createdBy", UNSET))
 
-        last_updated_on = _parse_last_updated_on(d.pop("lastUpdatedOn", UNSET))
-
-        def _parse_created_on_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_on_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return created_on_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        created_on_iso = _parse_created_on_iso(d.pop("createdOnISO", UNSET))
-
-        def _parse_last_updated_on_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_updated_on_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_updated_on_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        last_updated_on_iso = _parse_last_updated_on_iso(d.pop("lastUpdatedOnISO", UNSET))
-
-        def _parse_created_by(data: object) -> AttributionActor | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                created_by_type_0 = AttributionActor.from_dict(data)
-
-                return created_by_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AttributionActor | None | Unset, data)
-
-        created_by = _parse_created_by(d.pop("createdBy", UNSET))
-
-        def _parse_last_updated_by(data: object) -> AttributionActor | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                last_updated_by_type_0 = AttributionActor.from_dict(data)
-
-                return last_updated_by_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AttributionActor | None | Unset, data)
-
-        last_updated_by = _parse_last_updated_by(d.pop("lastUpdatedBy", UNSET))
+        last_updated_by = _parse_last_updated_by(d.get("lastUpdatedBy", UNSET))
 
         attribution = cls(
             created_on=created_on,
@@ -205,3 +122,70 @@ class Attribution:
         )
 
         return attribution
+
+
+def _parse_created_on_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        created_on_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return created_on_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_last_updated_on_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        last_updated_on_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return last_updated_on_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_created_by(data: object) -> AttributionActor | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        created_by_type_0 = AttributionActor.from_dict(data)
+
+        return created_by_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(AttributionActor | None | Unset, data)
+
+
+def _parse_last_updated_by(data: object) -> AttributionActor | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        last_updated_by_type_0 = AttributionActor.from_dict(data)
+
+        return last_updated_by_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(AttributionActor | None | Unset, data)
+
+
+from ..models.attribution_actor import AttributionActor  # noqa: E402

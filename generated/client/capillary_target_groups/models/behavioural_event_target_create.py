@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,13 +11,6 @@ from ..models.behavioural_event_target_create_target_entity import BehaviouralEv
 from ..models.behavioural_event_target_type import BehaviouralEventTargetType
 from ..models.enrolment_method import EnrolmentMethod
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.extended_field_info_input import ExtendedFieldInfoInput
-    from ..models.target_default_value_create import TargetDefaultValueCreate
-    from ..models.target_filter_input import TargetFilterInput
-    from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput
-
 
 T = TypeVar("T", bound="BehaviouralEventTargetCreate")
 
@@ -156,11 +149,6 @@ class BehaviouralEventTargetCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.extended_field_info_input import ExtendedFieldInfoInput  # noqa: PLC0415
-        from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: PLC0415
-        from ..models.target_filter_input import TargetFilterInput  # noqa: PLC0415
-        from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -258,3 +246,9 @@ class BehaviouralEventTargetCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.extended_field_info_input import ExtendedFieldInfoInput  # noqa: E402
+from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: E402
+from ..models.target_filter_input import TargetFilterInput  # noqa: E402
+from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: E402

@@ -2,17 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.customer_custom_fields_type_0 import CustomerCustomFieldsType0
-    from ..models.customer_loyalty_info import CustomerLoyaltyInfo
-    from ..models.customer_profile import CustomerProfile
-
 
 T = TypeVar("T", bound="Customer")
 
@@ -34,9 +28,6 @@ class Customer:
     custom_fields: CustomerCustomFieldsType0 | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.customer_custom_fields_type_0 import CustomerCustomFieldsType0  # noqa: PLC0415
-        from ..models.customer_loyalty_info import CustomerLoyaltyInfo  # noqa: PLC0415
-
         id = self.id
 
         profiles: list[dict[str, Any]] | Unset = UNSET
@@ -78,14 +69,10 @@ class Customer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.customer_custom_fields_type_0 import CustomerCustomFieldsType0  # noqa: PLC0415
-        from ..models.customer_loyalty_info import CustomerLoyaltyInfo  # noqa: PLC0415
-        from ..models.customer_profile import CustomerProfile  # noqa: PLC0415
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
-
-        _profiles = d.pop("profiles", UNSET)
+        _profiles = d.get("profiles", UNSET)
         profiles: list[CustomerProfile] | Unset = UNSET
         if _profiles is not UNSET:
             profiles = []
@@ -94,39 +81,9 @@ class Customer:
 
                 profiles.append(profiles_item)
 
-        def _parse_loyalty_info(data: object) -> CustomerLoyaltyInfo | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                loyalty_info_type_0 = CustomerLoyaltyInfo.from_dict(data)
+        loyalty_info = _parse_loyalty_info(d.get("loyaltyInfo", UNSET))
 
-                return loyalty_info_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CustomerLoyaltyInfo | None | Unset, data)
-
-        loyalty_info = _parse_loyalty_info(d.pop("loyaltyInfo", UNSET))
-
-        def _parse_custom_fields(data: object) -> CustomerCustomFieldsType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                custom_fields_type_0 = CustomerCustomFieldsType0.from_dict(data)
-
-                return custom_fields_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CustomerCustomFieldsType0 | None | Unset, data)
-
-        custom_fields = _parse_custom_fields(d.pop("customFields", UNSET))
+        custom_fields = _parse_custom_fields(d.get("customFields", UNSET))
 
         customer = cls(
             id=id,
@@ -136,3 +93,40 @@ class Customer:
         )
 
         return customer
+
+
+def _parse_loyalty_info(data: object) -> CustomerLoyaltyInfo | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        loyalty_info_type_0 = CustomerLoyaltyInfo.from_dict(data)
+
+        return loyalty_info_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(CustomerLoyaltyInfo | None | Unset, data)
+
+
+def _parse_custom_fields(data: object) -> CustomerCustomFieldsType0 | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        custom_fields_type_0 = CustomerCustomFieldsType0.from_dict(data)
+
+        return custom_fields_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(CustomerCustomFieldsType0 | None | Unset, data)
+
+
+from ..models.customer_custom_fields_type_0 import CustomerCustomFieldsType0  # noqa: E402
+from ..models.customer_loyalty_info import CustomerLoyaltyInfo  # noqa: E402
+from ..models.customer_profile import CustomerProfile  # noqa: E402

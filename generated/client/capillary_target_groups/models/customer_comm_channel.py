@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.customer_comm_channel_attributes_type_0 import CustomerCommChannelAttributesType0
-
 
 T = TypeVar("T", bound="CustomerCommChannel")
 
@@ -38,8 +34,6 @@ class CustomerCommChannel:
     attributes: CustomerCommChannelAttributesType0 | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.customer_comm_channel_attributes_type_0 import CustomerCommChannelAttributesType0  # noqa: PLC0415
-
         type_ = self.type_
 
         account_id: None | str | Unset
@@ -86,44 +80,20 @@ class CustomerCommChannel:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.customer_comm_channel_attributes_type_0 import CustomerCommChannelAttributesType0  # noqa: PLC0415
+        d = src_dict
+        type_ = d.get("type", UNSET)
 
-        d = dict(src_dict)
-        type_ = d.pop("type", UNSET)
+        account_id: None | str | Unset = d.get("accountId", UNSET)
 
-        def _parse_account_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        value = d.get("value", UNSET)
 
-        account_id = _parse_account_id(d.pop("accountId", UNSET))
+        primary = d.get("primary", UNSET)
 
-        value = d.pop("value", UNSET)
+        verified = d.get("verified", UNSET)
 
-        primary = d.pop("primary", UNSET)
+        subscribed = d.get("subscribed", UNSET)
 
-        verified = d.pop("verified", UNSET)
-
-        subscribed = d.pop("subscribed", UNSET)
-
-        def _parse_attributes(data: object) -> CustomerCommChannelAttributesType0 | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attributes_type_0 = CustomerCommChannelAttributesType0.from_dict(data)
-
-                return attributes_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CustomerCommChannelAttributesType0 | None | Unset, data)
-
-        attributes = _parse_attributes(d.pop("attributes", UNSET))
+        attributes = _parse_attributes(d.get("attributes", UNSET))
 
         customer_comm_channel = cls(
             type_=type_,
@@ -136,3 +106,22 @@ class CustomerCommChannel:
         )
 
         return customer_comm_channel
+
+
+def _parse_attributes(data: object) -> CustomerCommChannelAttributesType0 | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attributes_type_0 = CustomerCommChannelAttributesType0.from_dict(data)
+
+        return attributes_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(CustomerCommChannelAttributesType0 | None | Unset, data)
+
+
+from ..models.customer_comm_channel_attributes_type_0 import CustomerCommChannelAttributesType0  # noqa: E402

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-
 
 T = TypeVar("T", bound="CustomerLoyaltyInfo")
 
@@ -30,8 +26,6 @@ class CustomerLoyaltyInfo:
     lifetime_purchases: float | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-
         attribution: dict[str, Any] | None | Unset
         if isinstance(self.attribution, Unset):
             attribution = UNSET
@@ -66,44 +60,12 @@ class CustomerLoyaltyInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
+        d = src_dict
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        d = dict(src_dict)
+        loyalty_type: None | str | Unset = d.get("loyaltyType", UNSET)
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
-
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
-
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
-
-        def _parse_loyalty_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        loyalty_type = _parse_loyalty_type(d.pop("loyaltyType", UNSET))
-
-        def _parse_lifetime_purchases(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        lifetime_purchases = _parse_lifetime_purchases(d.pop("lifetimePurchases", UNSET))
+        lifetime_purchases: float | None | Unset = d.get("lifetimePurchases", UNSET)
 
         customer_loyalty_info = cls(
             attribution=attribution,
@@ -112,3 +74,22 @@ class CustomerLoyaltyInfo:
         )
 
         return customer_loyalty_info
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.customer_comm_channel import CustomerCommChannel
-
 
 T = TypeVar("T", bound="CustomerProfile")
 
@@ -99,29 +95,12 @@ class CustomerProfile:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.customer_comm_channel import CustomerCommChannel  # noqa: PLC0415
+        d = src_dict
+        first_name: None | str | Unset = d.get("firstName", UNSET)
 
-        d = dict(src_dict)
+        last_name: None | str | Unset = d.get("lastName", UNSET)
 
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("firstName", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("lastName", UNSET))
-
-        _comm_channels = d.pop("commChannels", UNSET)
+        _comm_channels = d.get("commChannels", UNSET)
         comm_channels: list[CustomerCommChannel] | Unset = UNSET
         if _comm_channels is not UNSET:
             comm_channels = []
@@ -130,34 +109,13 @@ class CustomerProfile:
 
                 comm_channels.append(comm_channels_item)
 
-        source = d.pop("source", UNSET)
+        source = d.get("source", UNSET)
 
-        def _parse_account_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        account_id: None | str | Unset = d.get("accountId", UNSET)
 
-        account_id = _parse_account_id(d.pop("accountId", UNSET))
+        user_id: int | None | Unset = d.get("userId", UNSET)
 
-        def _parse_user_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        user_id = _parse_user_id(d.pop("userId", UNSET))
-
-        def _parse_org_source_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        org_source_id = _parse_org_source_id(d.pop("orgSourceId", UNSET))
+        org_source_id: int | None | Unset = d.get("orgSourceId", UNSET)
 
         customer_profile = cls(
             first_name=first_name,
@@ -170,3 +128,6 @@ class CustomerProfile:
         )
 
         return customer_profile
+
+
+from ..models.customer_comm_channel import CustomerCommChannel  # noqa: E402

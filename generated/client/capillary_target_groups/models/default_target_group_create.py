@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,15 +11,6 @@ from ..models.default_target_group_create_tracking_type import DefaultTargetGrou
 from ..models.frequency_type import FrequencyType
 from ..models.target_evaluation_type import TargetEvaluationType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.alternate_currency_target_create import AlternateCurrencyTargetCreate
-    from ..models.behavioural_event_target_create import BehaviouralEventTargetCreate
-    from ..models.emf_event_target_create import EmfEventTargetCreate
-    from ..models.points_target_create import PointsTargetCreate
-    from ..models.target_period_create import TargetPeriodCreate
-    from ..models.transaction_target_create import TransactionTargetCreate
-
 
 T = TypeVar("T", bound="DefaultTargetGroupCreate")
 
@@ -108,11 +99,6 @@ class DefaultTargetGroupCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.behavioural_event_target_create import BehaviouralEventTargetCreate  # noqa: PLC0415
-        from ..models.emf_event_target_create import EmfEventTargetCreate  # noqa: PLC0415
-        from ..models.points_target_create import PointsTargetCreate  # noqa: PLC0415
-        from ..models.transaction_target_create import TransactionTargetCreate  # noqa: PLC0415
-
         name = self.name
 
         total_periods = self.total_periods
@@ -222,13 +208,6 @@ class DefaultTargetGroupCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.alternate_currency_target_create import AlternateCurrencyTargetCreate  # noqa: PLC0415
-        from ..models.behavioural_event_target_create import BehaviouralEventTargetCreate  # noqa: PLC0415
-        from ..models.emf_event_target_create import EmfEventTargetCreate  # noqa: PLC0415
-        from ..models.points_target_create import PointsTargetCreate  # noqa: PLC0415
-        from ..models.target_period_create import TargetPeriodCreate  # noqa: PLC0415
-        from ..models.transaction_target_create import TransactionTargetCreate  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -389,3 +368,11 @@ class DefaultTargetGroupCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.alternate_currency_target_create import AlternateCurrencyTargetCreate  # noqa: E402
+from ..models.behavioural_event_target_create import BehaviouralEventTargetCreate  # noqa: E402
+from ..models.emf_event_target_create import EmfEventTargetCreate  # noqa: E402
+from ..models.points_target_create import PointsTargetCreate  # noqa: E402
+from ..models.target_period_create import TargetPeriodCreate  # noqa: E402
+from ..models.transaction_target_create import TransactionTargetCreate  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,12 +12,6 @@ from ..models.emf_event_target_create_target_entity import EmfEventTargetCreateT
 from ..models.emf_event_target_type import EmfEventTargetType
 from ..models.enrolment_method import EnrolmentMethod
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.target_default_value_create import TargetDefaultValueCreate
-    from ..models.target_filter_input import TargetFilterInput
-    from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput
-
 
 T = TypeVar("T", bound="EmfEventTargetCreate")
 
@@ -147,10 +141,6 @@ class EmfEventTargetCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: PLC0415
-        from ..models.target_filter_input import TargetFilterInput  # noqa: PLC0415
-        from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -240,3 +230,8 @@ class EmfEventTargetCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: E402
+from ..models.target_filter_input import TargetFilterInput  # noqa: E402
+from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: E402

@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.api_error import ApiError
-    from ..models.api_warning import ApiWarning
-
 
 T = TypeVar("T", bound="ErrorEnvelope")
 
@@ -66,40 +61,17 @@ class ErrorEnvelope:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.api_error import ApiError  # noqa: PLC0415
-        from ..models.api_warning import ApiWarning  # noqa: PLC0415
-
-        d = dict(src_dict)
-        data = d.pop("data")
+        d = src_dict
+        data = d["data"]
 
         errors = []
-        _errors = d.pop("errors")
+        _errors = d["errors"]
         for errors_item_data in _errors:
             errors_item = ApiError.from_dict(errors_item_data)
 
             errors.append(errors_item)
 
-        def _parse_warnings(data: object) -> list[ApiWarning] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                warnings_type_0 = []
-                _warnings_type_0 = data
-                for warnings_type_0_item_data in _warnings_type_0:
-                    warnings_type_0_item = ApiWarning.from_dict(warnings_type_0_item_data)
-
-                    warnings_type_0.append(warnings_type_0_item)
-
-                return warnings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ApiWarning] | None | Unset, data)
-
-        warnings = _parse_warnings(d.pop("warnings", UNSET))
+        warnings = _parse_warnings(d.get("warnings", UNSET))
 
         error_envelope = cls(
             data=data,
@@ -108,3 +80,28 @@ class ErrorEnvelope:
         )
 
         return error_envelope
+
+
+def _parse_warnings(data: object) -> list[ApiWarning] | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        warnings_type_0 = []
+        _warnings_type_0 = data
+        for warnings_type_0_item_data in _warnings_type_0:
+            warnings_type_0_item = ApiWarning.from_dict(warnings_type_0_item_data)
+
+            warnings_type_0.append(warnings_type_0_item)
+
+        return warnings_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[ApiWarning] | None | Unset, data)
+
+
+from ..models.api_error import ApiError  # noqa: E402
+from ..models.api_warning import ApiWarning  # noqa: E402

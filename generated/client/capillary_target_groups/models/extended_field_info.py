@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.aggregate_function import AggregateFunction
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.aggregate_window import AggregateWindow
-
 
 T = TypeVar("T", bound="ExtendedFieldInfo")
 
@@ -38,8 +34,6 @@ class ExtendedFieldInfo:
     program_id: int | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.aggregate_window import AggregateWindow  # noqa: PLC0415
-
         name: None | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
@@ -92,72 +86,16 @@ class ExtendedFieldInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.aggregate_window import AggregateWindow  # noqa: PLC0415
+        d = src_dict
+        name: None | str | Unset = d.get("name", UNSET)
 
-        d = dict(src_dict)
+        aggregate_function = _parse_aggregate_function(d.get("aggregateFunction", UNSET))
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        aggregate_window = _parse_aggregate_window(d.get("aggregateWindow", UNSET))
 
-        name = _parse_name(d.pop("name", UNSET))
+        alternate_currency_identifier: None | str | Unset = d.get("alternateCurrencyIdentifier", UNSET)
 
-        def _parse_aggregate_function(data: object) -> AggregateFunction | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                aggregate_function_type_0 = AggregateFunction(data)
-
-                return aggregate_function_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AggregateFunction | None | Unset, data)
-
-        aggregate_function = _parse_aggregate_function(d.pop("aggregateFunction", UNSET))
-
-        def _parse_aggregate_window(data: object) -> AggregateWindow | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                aggregate_window_type_0 = AggregateWindow.from_dict(data)
-
-                return aggregate_window_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(AggregateWindow | None | Unset, data)
-
-        aggregate_window = _parse_aggregate_window(d.pop("aggregateWindow", UNSET))
-
-        def _parse_alternate_currency_identifier(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        alternate_currency_identifier = _parse_alternate_currency_identifier(
-            d.pop("alternateCurrencyIdentifier", UNSET)
-        )
-
-        def _parse_program_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        program_id = _parse_program_id(d.pop("programId", UNSET))
+        program_id: int | None | Unset = d.get("programId", UNSET)
 
         extended_field_info = cls(
             name=name,
@@ -168,3 +106,38 @@ class ExtendedFieldInfo:
         )
 
         return extended_field_info
+
+
+def _parse_aggregate_function(data: object) -> AggregateFunction | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        aggregate_function_type_0 = AggregateFunction(data)
+
+        return aggregate_function_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(AggregateFunction | None | Unset, data)
+
+
+def _parse_aggregate_window(data: object) -> AggregateWindow | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        aggregate_window_type_0 = AggregateWindow.from_dict(data)
+
+        return aggregate_window_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(AggregateWindow | None | Unset, data)
+
+
+from ..models.aggregate_window import AggregateWindow  # noqa: E402

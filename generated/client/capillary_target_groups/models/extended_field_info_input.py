@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.aggregate_function import AggregateFunction
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.aggregate_window_input import AggregateWindowInput
-
 
 T = TypeVar("T", bound="ExtendedFieldInfoInput")
 
@@ -59,8 +55,6 @@ class ExtendedFieldInfoInput:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.aggregate_window_input import AggregateWindowInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -97,3 +91,6 @@ class ExtendedFieldInfoInput:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.aggregate_window_input import AggregateWindowInput  # noqa: E402

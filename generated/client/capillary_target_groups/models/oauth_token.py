@@ -39,10 +39,10 @@ class OauthToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        access_token = d.pop("accessToken")
+        d = src_dict
+        access_token = d["accessToken"]
 
-        ttl_seconds = d.pop("ttlSeconds")
+        ttl_seconds = d["ttlSeconds"]
 
         oauth_token = cls(
             access_token=access_token,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,12 +11,6 @@ from ..models.enrolment_method import EnrolmentMethod
 from ..models.points_target_entity import PointsTargetEntity
 from ..models.points_target_type import PointsTargetType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.target_default_value_create import TargetDefaultValueCreate
-    from ..models.target_filter_input import TargetFilterInput
-    from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput
-
 
 T = TypeVar("T", bound="PointsTargetCreate")
 
@@ -144,10 +138,6 @@ class PointsTargetCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: PLC0415
-        from ..models.target_filter_input import TargetFilterInput  # noqa: PLC0415
-        from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -237,3 +227,8 @@ class PointsTargetCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: E402
+from ..models.target_filter_input import TargetFilterInput  # noqa: E402
+from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: E402

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-
 
 T = TypeVar("T", bound="Streak")
 
@@ -34,8 +30,6 @@ class Streak:
     target_group_id: int | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-
         id = self.id
 
         name = self.name
@@ -70,33 +64,16 @@ class Streak:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
+        d = src_dict
+        id = d["id"]
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        name = d["name"]
 
-        name = d.pop("name")
+        target_count_of_sequence = d["targetCountOfSequence"]
 
-        target_count_of_sequence = d.pop("targetCountOfSequence")
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
-
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
-
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
-
-        target_group_id = d.pop("targetGroupId", UNSET)
+        target_group_id = d.get("targetGroupId", UNSET)
 
         streak = cls(
             id=id,
@@ -107,3 +84,22 @@ class Streak:
         )
 
         return streak
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -10,16 +10,6 @@ from ..models.enrolment_method import EnrolmentMethod
 from ..models.target_entity import TargetEntity
 from ..models.target_type import TargetType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-    from ..models.extended_field_info import ExtendedFieldInfo
-    from ..models.target_audience_filter import TargetAudienceFilter
-    from ..models.target_default_value import TargetDefaultValue
-    from ..models.target_filter import TargetFilter
-    from ..models.target_milestone_trigger import TargetMilestoneTrigger
-    from ..models.target_target_period_default_values_map import TargetTargetPeriodDefaultValuesMap
-
 
 T = TypeVar("T", bound="Target")
 
@@ -94,9 +84,6 @@ class Target:
     extended_field_info: ExtendedFieldInfo | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-        from ..models.extended_field_info import ExtendedFieldInfo  # noqa: PLC0415
-
         id = self.id
 
         name = self.name
@@ -248,99 +235,34 @@ class Target:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-        from ..models.extended_field_info import ExtendedFieldInfo  # noqa: PLC0415
-        from ..models.target_audience_filter import TargetAudienceFilter  # noqa: PLC0415
-        from ..models.target_default_value import TargetDefaultValue  # noqa: PLC0415
-        from ..models.target_filter import TargetFilter  # noqa: PLC0415
-        from ..models.target_milestone_trigger import TargetMilestoneTrigger  # noqa: PLC0415
-        from ..models.target_target_period_default_values_map import TargetTargetPeriodDefaultValuesMap  # noqa: PLC0415
+        d = src_dict
+        id = d["id"]
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        name = d["name"]
 
-        name = d.pop("name")
+        target_type = TargetType(d["targetType"])
 
-        target_type = TargetType(d.pop("targetType"))
+        target_entity = TargetEntity(d["targetEntity"])
 
-        target_entity = TargetEntity(d.pop("targetEntity"))
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
+        emf_rule_set_id: int | None | Unset = d.get("emfRuleSetId", UNSET)
 
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
+        emf_unrolled_ruleset_id: int | None | Unset = d.get("emfUnrolledRulesetId", UNSET)
 
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
+        event_name: None | str | Unset = d.get("eventName", UNSET)
 
-        def _parse_emf_rule_set_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        target_group_id = d.get("targetGroupId", UNSET)
 
-        emf_rule_set_id = _parse_emf_rule_set_id(d.pop("emfRuleSetId", UNSET))
+        description: None | str | Unset = d.get("description", UNSET)
 
-        def _parse_emf_unrolled_ruleset_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        active = d.get("active", UNSET)
 
-        emf_unrolled_ruleset_id = _parse_emf_unrolled_ruleset_id(d.pop("emfUnrolledRulesetId", UNSET))
+        expression: None | str | Unset = d.get("expression", UNSET)
 
-        def _parse_event_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        expression_json: None | str | Unset = d.get("expressionJson", UNSET)
 
-        event_name = _parse_event_name(d.pop("eventName", UNSET))
-
-        target_group_id = d.pop("targetGroupId", UNSET)
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        active = d.pop("active", UNSET)
-
-        def _parse_expression(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        expression = _parse_expression(d.pop("expression", UNSET))
-
-        def _parse_expression_json(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        expression_json = _parse_expression_json(d.pop("expressionJson", UNSET))
-
-        _filters = d.pop("filters", UNSET)
+        _filters = d.get("filters", UNSET)
         filters: list[TargetFilter] | Unset = UNSET
         if _filters is not UNSET:
             filters = []
@@ -349,24 +271,9 @@ class Target:
 
                 filters.append(filters_item)
 
-        def _parse_enrolment_method(data: object) -> EnrolmentMethod | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                enrolment_method_type_0 = EnrolmentMethod(data)
+        enrolment_method = _parse_enrolment_method(d.get("enrolmentMethod", UNSET))
 
-                return enrolment_method_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(EnrolmentMethod | None | Unset, data)
-
-        enrolment_method = _parse_enrolment_method(d.pop("enrolmentMethod", UNSET))
-
-        _default_values = d.pop("defaultValues", UNSET)
+        _default_values = d.get("defaultValues", UNSET)
         default_values: list[TargetDefaultValue] | Unset = UNSET
         if _default_values is not UNSET:
             default_values = []
@@ -375,7 +282,7 @@ class Target:
 
                 default_values.append(default_values_item)
 
-        _target_period_default_values_map = d.pop("targetPeriodDefaultValuesMap", UNSET)
+        _target_period_default_values_map = d.get("targetPeriodDefaultValuesMap", UNSET)
         target_period_default_values_map: TargetTargetPeriodDefaultValuesMap | Unset
         if isinstance(_target_period_default_values_map, Unset):
             target_period_default_values_map = UNSET
@@ -384,7 +291,7 @@ class Target:
                 _target_period_default_values_map
             )
 
-        _target_milestone_triggers = d.pop("targetMilestoneTriggers", UNSET)
+        _target_milestone_triggers = d.get("targetMilestoneTriggers", UNSET)
         target_milestone_triggers: list[TargetMilestoneTrigger] | Unset = UNSET
         if _target_milestone_triggers is not UNSET:
             target_milestone_triggers = []
@@ -393,7 +300,7 @@ class Target:
 
                 target_milestone_triggers.append(target_milestone_triggers_item)
 
-        _target_audience_filter = d.pop("targetAudienceFilter", UNSET)
+        _target_audience_filter = d.get("targetAudienceFilter", UNSET)
         target_audience_filter: list[TargetAudienceFilter] | Unset = UNSET
         if _target_audience_filter is not UNSET:
             target_audience_filter = []
@@ -402,22 +309,7 @@ class Target:
 
                 target_audience_filter.append(target_audience_filter_item)
 
-        def _parse_extended_field_info(data: object) -> ExtendedFieldInfo | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                extended_field_info_type_0 = ExtendedFieldInfo.from_dict(data)
-
-                return extended_field_info_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ExtendedFieldInfo | None | Unset, data)
-
-        extended_field_info = _parse_extended_field_info(d.pop("extendedFieldInfo", UNSET))
+        extended_field_info = _parse_extended_field_info(d.get("extendedFieldInfo", UNSET))
 
         target = cls(
             id=id,
@@ -443,3 +335,60 @@ class Target:
         )
 
         return target
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+def _parse_enrolment_method(data: object) -> EnrolmentMethod | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        enrolment_method_type_0 = EnrolmentMethod(data)
+
+        return enrolment_method_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(EnrolmentMethod | None | Unset, data)
+
+
+def _parse_extended_field_info(data: object) -> ExtendedFieldInfo | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        extended_field_info_type_0 = ExtendedFieldInfo.from_dict(data)
+
+        return extended_field_info_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(ExtendedFieldInfo | None | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402
+from ..models.extended_field_info import ExtendedFieldInfo  # noqa: E402
+from ..models.target_audience_filter import TargetAudienceFilter  # noqa: E402
+from ..models.target_default_value import TargetDefaultValue  # noqa: E402
+from ..models.target_filter import TargetFilter  # noqa: E402
+from ..models.target_milestone_trigger import TargetMilestoneTrigger  # noqa: E402
+from ..models.target_target_period_default_values_map import TargetTargetPeriodDefaultValuesMap  # noqa: E402

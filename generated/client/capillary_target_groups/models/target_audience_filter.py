@@ -55,14 +55,14 @@ class TargetAudienceFilter:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        audience_group_id = d.pop("audienceGroupId", UNSET)
+        d = src_dict
+        audience_group_id = d.get("audienceGroupId", UNSET)
 
-        version_id = d.pop("versionId", UNSET)
+        version_id = d.get("versionId", UNSET)
 
-        audience_filter_meta_id = d.pop("audienceFilterMetaId", UNSET)
+        audience_filter_meta_id = d.get("audienceFilterMetaId", UNSET)
 
-        last_updated_on = d.pop("lastUpdatedOn", UNSET)
+        last_updated_on = d.get("lastUpdatedOn", UNSET)
 
         target_audience_filter = cls(
             audience_group_id=audience_group_id,

@@ -2,17 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.api_error import ApiError
-    from ..models.api_warning import ApiWarning
-    from ..models.target_channel import TargetChannel
-
 
 T = TypeVar("T", bound="TargetChannelListEnvelope")
 
@@ -74,59 +68,17 @@ class TargetChannelListEnvelope:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.api_error import ApiError  # noqa: PLC0415
-        from ..models.api_warning import ApiWarning  # noqa: PLC0415
-        from ..models.target_channel import TargetChannel  # noqa: PLC0415
-
-        d = dict(src_dict)
+        d = src_dict
         data = []
-        _data = d.pop("data")
+        _data = d["data"]
         for data_item_data in _data:
             data_item = TargetChannel.from_dict(data_item_data)
 
             data.append(data_item)
 
-        def _parse_errors(data: object) -> list[ApiError] | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                errors_type_0 = []
-                _errors_type_0 = data
-                for errors_type_0_item_data in _errors_type_0:
-                    errors_type_0_item = ApiError.from_dict(errors_type_0_item_data)
+        errors = _parse_errors(d["errors"])
 
-                    errors_type_0.append(errors_type_0_item)
-
-                return errors_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ApiError] | None, data)
-
-        errors = _parse_errors(d.pop("errors"))
-
-        def _parse_warnings(data: object) -> list[ApiWarning] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                warnings_type_0 = []
-                _warnings_type_0 = data
-                for warnings_type_0_item_data in _warnings_type_0:
-                    warnings_type_0_item = ApiWarning.from_dict(warnings_type_0_item_data)
-
-                    warnings_type_0.append(warnings_type_0_item)
-
-                return warnings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ApiWarning] | None | Unset, data)
-
-        warnings = _parse_warnings(d.pop("warnings", UNSET))
+        warnings = _parse_warnings(d.get("warnings", UNSET))
 
         target_channel_list_envelope = cls(
             data=data,
@@ -135,3 +87,48 @@ class TargetChannelListEnvelope:
         )
 
         return target_channel_list_envelope
+
+
+def _parse_errors(data: object) -> list[ApiError] | None:
+    if data is None:
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        errors_type_0 = []
+        _errors_type_0 = data
+        for errors_type_0_item_data in _errors_type_0:
+            errors_type_0_item = ApiError.from_dict(errors_type_0_item_data)
+
+            errors_type_0.append(errors_type_0_item)
+
+        return errors_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[ApiError] | None, data)
+
+
+def _parse_warnings(data: object) -> list[ApiWarning] | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        warnings_type_0 = []
+        _warnings_type_0 = data
+        for warnings_type_0_item_data in _warnings_type_0:
+            warnings_type_0_item = ApiWarning.from_dict(warnings_type_0_item_data)
+
+            warnings_type_0.append(warnings_type_0_item)
+
+        return warnings_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[ApiWarning] | None | Unset, data)
+
+
+from ..models.api_error import ApiError  # noqa: E402
+from ..models.api_warning import ApiWarning  # noqa: E402
+from ..models.target_channel import TargetChannel  # noqa: E402

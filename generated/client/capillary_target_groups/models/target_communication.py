@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.communication_type import CommunicationType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-    from ..models.target_communication_configs_item import TargetCommunicationConfigsItem
-
 
 T = TypeVar("T", bound="TargetCommunication")
 
@@ -53,8 +48,6 @@ class TargetCommunication:
     configs: list[TargetCommunicationConfigsItem] | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-
         id = self.id
 
         attribution: dict[str, Any] | None | Unset
@@ -142,81 +135,35 @@ class TargetCommunication:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-        from ..models.target_communication_configs_item import TargetCommunicationConfigsItem  # noqa: PLC0415
+        d = src_dict
+        id = d["id"]
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
+        target_id = d.get("targetId", UNSET)
 
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
+        target_group_id = d.get("targetGroupId", UNSET)
 
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
-
-        target_id = d.pop("targetId", UNSET)
-
-        target_group_id = d.pop("targetGroupId", UNSET)
-
-        _communication_type = d.pop("communicationType", UNSET)
+        _communication_type = d.get("communicationType", UNSET)
         communication_type: CommunicationType | Unset
         if isinstance(_communication_type, Unset):
             communication_type = UNSET
         else:
             communication_type = CommunicationType(_communication_type)
 
-        channel_id = d.pop("channelId", UNSET)
+        channel_id = d.get("channelId", UNSET)
 
-        def _parse_subject_template(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        subject_template: None | str | Unset = d.get("subjectTemplate", UNSET)
 
-        subject_template = _parse_subject_template(d.pop("subjectTemplate", UNSET))
+        message_template: None | str | Unset = d.get("messageTemplate", UNSET)
 
-        def _parse_message_template(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sender: None | str | Unset = d.get("sender", UNSET)
 
-        message_template = _parse_message_template(d.pop("messageTemplate", UNSET))
+        offset_days: int | None | Unset = d.get("offsetDays", UNSET)
 
-        def _parse_sender(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        active = d.get("active", UNSET)
 
-        sender = _parse_sender(d.pop("sender", UNSET))
-
-        def _parse_offset_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        offset_days = _parse_offset_days(d.pop("offsetDays", UNSET))
-
-        active = d.pop("active", UNSET)
-
-        _configs = d.pop("configs", UNSET)
+        _configs = d.get("configs", UNSET)
         configs: list[TargetCommunicationConfigsItem] | Unset = UNSET
         if _configs is not UNSET:
             configs = []
@@ -241,3 +188,23 @@ class TargetCommunication:
         )
 
         return target_communication
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402
+from ..models.target_communication_configs_item import TargetCommunicationConfigsItem  # noqa: E402

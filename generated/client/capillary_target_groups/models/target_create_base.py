@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.enrolment_method import EnrolmentMethod
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.target_default_value_create import TargetDefaultValueCreate
-    from ..models.target_filter_input import TargetFilterInput
-    from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput
-
 
 T = TypeVar("T", bound="TargetCreateBase")
 
@@ -132,10 +126,6 @@ class TargetCreateBase:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: PLC0415
-        from ..models.target_filter_input import TargetFilterInput  # noqa: PLC0415
-        from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -219,3 +209,8 @@ class TargetCreateBase:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.target_default_value_create import TargetDefaultValueCreate  # noqa: E402
+from ..models.target_filter_input import TargetFilterInput  # noqa: E402
+from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: E402

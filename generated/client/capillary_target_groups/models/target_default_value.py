@@ -48,12 +48,12 @@ class TargetDefaultValue:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        default_value = d.pop("defaultValue")
+        d = src_dict
+        default_value = d["defaultValue"]
 
-        id = d.pop("id", UNSET)
+        id = d.get("id", UNSET)
 
-        period_id = d.pop("periodId", UNSET)
+        period_id = d.get("periodId", UNSET)
 
         target_default_value = cls(
             default_value=default_value,

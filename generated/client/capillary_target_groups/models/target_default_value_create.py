@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -54,11 +54,7 @@ class TargetDefaultValueCreate:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_default_value(data: object) -> float | str:
-            return cast(float | str, data)
-
-        default_value = _parse_default_value(d.pop("defaultValue"))
+        default_value: float | str = d.pop("defaultValue")
 
         period_id = d.pop("periodId", UNSET)
 

@@ -42,10 +42,10 @@ class TargetFilter:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        entity_type = FilterEntityType(d.pop("entityType"))
+        d = src_dict
+        entity_type = FilterEntityType(d["entityType"])
 
-        entity_ids = cast(list[int], d.pop("entityIds"))
+        entity_ids = cast(list[int], d["entityIds"])
 
         target_filter = cls(
             entity_type=entity_type,

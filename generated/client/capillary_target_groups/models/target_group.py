@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -12,14 +12,6 @@ from ..models.frequency_type import FrequencyType
 from ..models.target_evaluation_type import TargetEvaluationType
 from ..models.tracking_type import TrackingType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-    from ..models.streak import Streak
-    from ..models.target import Target
-    from ..models.target_period import TargetPeriod
-    from ..models.unified_target_expression import UnifiedTargetExpression
-
 
 T = TypeVar("T", bound="TargetGroup")
 
@@ -95,10 +87,6 @@ class TargetGroup:
     user_created: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-        from ..models.target_period import TargetPeriod  # noqa: PLC0415
-        from ..models.unified_target_expression import UnifiedTargetExpression  # noqa: PLC0415
-
         id = self.id
 
         name = self.name
@@ -340,80 +328,22 @@ class TargetGroup:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-        from ..models.streak import Streak  # noqa: PLC0415
-        from ..models.target import Target  # noqa: PLC0415
-        from ..models.target_period import TargetPeriod  # noqa: PLC0415
-        from ..models.unified_target_expression import UnifiedTargetExpression  # noqa: PLC0415
+        d = src_dict
+        id = d["id"]
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        name = d["name"]
 
-        name = d.pop("name")
+        active = d["active"]
 
-        active = d.pop("active")
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
+        from_date = _parse_from_date(d.get("fromDate", UNSET))
 
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
+        to_date = _parse_to_date(d.get("toDate", UNSET))
 
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
+        preferred_till_id: int | None | Unset = d.get("preferredTillId", UNSET)
 
-        def _parse_from_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                from_date_type_0 = datetime.date.fromisoformat(data)
-
-                return from_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        from_date = _parse_from_date(d.pop("fromDate", UNSET))
-
-        def _parse_to_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                to_date_type_0 = datetime.date.fromisoformat(data)
-
-                return to_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
-
-        to_date = _parse_to_date(d.pop("toDate", UNSET))
-
-        def _parse_preferred_till_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        preferred_till_id = _parse_preferred_till_id(d.pop("preferredTillId", UNSET))
-
-        _periods = d.pop("periods", UNSET)
+        _periods = d.get("periods", UNSET)
         periods: list[TargetPeriod] | Unset = UNSET
         if _periods is not UNSET:
             periods = []
@@ -422,24 +352,9 @@ class TargetGroup:
 
                 periods.append(periods_item)
 
-        def _parse_active_period(data: object) -> None | TargetPeriod | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                active_period_type_0 = TargetPeriod.from_dict(data)
+        active_period = _parse_active_period(d.get("activePeriod", UNSET))
 
-                return active_period_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TargetPeriod | Unset, data)
-
-        active_period = _parse_active_period(d.pop("activePeriod", UNSET))
-
-        _streaks = d.pop("streaks", UNSET)
+        _streaks = d.get("streaks", UNSET)
         streaks: list[Streak] | Unset = UNSET
         if _streaks is not UNSET:
             streaks = []
@@ -448,205 +363,35 @@ class TargetGroup:
 
                 streaks.append(streaks_item)
 
-        def _parse_total_periods(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        total_periods: int | None | Unset = d.get("totalPeriods", UNSET)
 
-        total_periods = _parse_total_periods(d.pop("totalPeriods", UNSET))
+        description: None | str | Unset = d.get("description", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        target_evaluation_type = _parse_target_evaluation_type(d.get("targetEvaluationType", UNSET))
 
-        description = _parse_description(d.pop("description", UNSET))
+        recurring_cycles: int | None | Unset = d.get("recurringCycles", UNSET)
 
-        def _parse_target_evaluation_type(data: object) -> None | TargetEvaluationType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_evaluation_type_type_0 = TargetEvaluationType(data)
+        frequency: int | None | Unset = d.get("frequency", UNSET)
 
-                return target_evaluation_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TargetEvaluationType | Unset, data)
+        target_cycle_start_date = _parse_target_cycle_start_date(d.get("targetCycleStartDate", UNSET))
 
-        target_evaluation_type = _parse_target_evaluation_type(d.pop("targetEvaluationType", UNSET))
+        target_cycle_end_date = _parse_target_cycle_end_date(d.get("targetCycleEndDate", UNSET))
 
-        def _parse_recurring_cycles(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        target_cycle_start_date_iso = _parse_target_cycle_start_date_iso(d.get("targetCycleStartDateISO", UNSET))
 
-        recurring_cycles = _parse_recurring_cycles(d.pop("recurringCycles", UNSET))
+        target_cycle_end_date_iso = _parse_target_cycle_end_date_iso(d.get("targetCycleEndDateISO", UNSET))
 
-        def _parse_frequency(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        frequency_type = _parse_frequency_type(d.get("frequencyType", UNSET))
 
-        frequency = _parse_frequency(d.pop("frequency", UNSET))
+        tracking_type = _parse_tracking_type(d.get("trackingType", UNSET))
 
-        def _parse_target_cycle_start_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_cycle_start_date_type_0 = datetime.datetime.fromisoformat(data)
+        created_on: int | None | Unset = d.get("createdOn", UNSET)
 
-                return target_cycle_start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        combination_type = _parse_combination_type(d.get("combinationType", UNSET))
 
-        target_cycle_start_date = _parse_target_cycle_start_date(d.pop("targetCycleStartDate", UNSET))
+        unified_target_expression = _parse_unified_target_expression(d.get("unifiedTargetExpression", UNSET))
 
-        def _parse_target_cycle_end_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_cycle_end_date_type_0 = datetime.datetime.fromisoformat(data)
-
-                return target_cycle_end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        target_cycle_end_date = _parse_target_cycle_end_date(d.pop("targetCycleEndDate", UNSET))
-
-        def _parse_target_cycle_start_date_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_cycle_start_date_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return target_cycle_start_date_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        target_cycle_start_date_iso = _parse_target_cycle_start_date_iso(d.pop("targetCycleStartDateISO", UNSET))
-
-        def _parse_target_cycle_end_date_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_cycle_end_date_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return target_cycle_end_date_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        target_cycle_end_date_iso = _parse_target_cycle_end_date_iso(d.pop("targetCycleEndDateISO", UNSET))
-
-        def _parse_frequency_type(data: object) -> FrequencyType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                frequency_type_type_0 = FrequencyType(data)
-
-                return frequency_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(FrequencyType | None | Unset, data)
-
-        frequency_type = _parse_frequency_type(d.pop("frequencyType", UNSET))
-
-        def _parse_tracking_type(data: object) -> None | TrackingType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                tracking_type_type_0 = TrackingType(data)
-
-                return tracking_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TrackingType | Unset, data)
-
-        tracking_type = _parse_tracking_type(d.pop("trackingType", UNSET))
-
-        def _parse_created_on(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        created_on = _parse_created_on(d.pop("createdOn", UNSET))
-
-        def _parse_combination_type(data: object) -> CombinationType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                combination_type_type_0 = CombinationType(data)
-
-                return combination_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CombinationType | None | Unset, data)
-
-        combination_type = _parse_combination_type(d.pop("combinationType", UNSET))
-
-        def _parse_unified_target_expression(data: object) -> None | UnifiedTargetExpression | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                unified_target_expression_type_0 = UnifiedTargetExpression.from_dict(data)
-
-                return unified_target_expression_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | UnifiedTargetExpression | Unset, data)
-
-        unified_target_expression = _parse_unified_target_expression(d.pop("unifiedTargetExpression", UNSET))
-
-        _targets = d.pop("targets", UNSET)
+        _targets = d.get("targets", UNSET)
         targets: list[Target] | Unset = UNSET
         if _targets is not UNSET:
             targets = []
@@ -655,23 +400,9 @@ class TargetGroup:
 
                 targets.append(targets_item)
 
-        def _parse_leaderboard_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        leaderboard_enabled: bool | None | Unset = d.get("leaderboardEnabled", UNSET)
 
-        leaderboard_enabled = _parse_leaderboard_enabled(d.pop("leaderboardEnabled", UNSET))
-
-        def _parse_user_created(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        user_created = _parse_user_created(d.pop("userCreated", UNSET))
+        user_created: bool | None | Unset = d.get("userCreated", UNSET)
 
         target_group = cls(
             id=id,
@@ -704,3 +435,218 @@ class TargetGroup:
         )
 
         return target_group
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+def _parse_from_date(data: object) -> datetime.date | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        from_date_type_0 = datetime.date.fromisoformat(data)
+
+        return from_date_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.date | None | Unset, data)
+
+
+def _parse_to_date(data: object) -> datetime.date | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        to_date_type_0 = datetime.date.fromisoformat(data)
+
+        return to_date_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.date | None | Unset, data)
+
+
+def _parse_active_period(data: object) -> None | TargetPeriod | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        active_period_type_0 = TargetPeriod.from_dict(data)
+
+        return active_period_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TargetPeriod | Unset, data)
+
+
+def _parse_target_evaluation_type(data: object) -> None | TargetEvaluationType | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_evaluation_type_type_0 = TargetEvaluationType(data)
+
+        return target_evaluation_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TargetEvaluationType | Unset, data)
+
+
+def _parse_target_cycle_start_date(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_cycle_start_date_type_0 = datetime.datetime.fromisoformat(data)
+
+        return target_cycle_start_date_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_target_cycle_end_date(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_cycle_end_date_type_0 = datetime.datetime.fromisoformat(data)
+
+        return target_cycle_end_date_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_target_cycle_start_date_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_cycle_start_date_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return target_cycle_start_date_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_target_cycle_end_date_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_cycle_end_date_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return target_cycle_end_date_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_frequency_type(data: object) -> FrequencyType | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        frequency_type_type_0 = FrequencyType(data)
+
+        return frequency_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(FrequencyType | None | Unset, data)
+
+
+def _parse_tracking_type(data: object) -> None | TrackingType | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        tracking_type_type_0 = TrackingType(data)
+
+        return tracking_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TrackingType | Unset, data)
+
+
+def _parse_combination_type(data: object) -> CombinationType | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        combination_type_type_0 = CombinationType(data)
+
+        return combination_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(CombinationType | None | Unset, data)
+
+
+def _parse_unified_target_expression(data: object) -> None | UnifiedTargetExpression | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        unified_target_expression_type_0 = UnifiedTargetExpression.from_dict(data)
+
+        return unified_target_expression_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | UnifiedTargetExpression | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402
+from ..models.streak import Streak  # noqa: E402
+from ..models.target import Target  # noqa: E402
+from ..models.target_period import TargetPeriod  # noqa: E402
+from ..models.unified_target_expression import UnifiedTargetExpression  # noqa: E402

@@ -2,18 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.api_error import ApiError
-    from ..models.api_warning import ApiWarning
-    from ..models.pagination import Pagination
-    from ..models.target_group import TargetGroup
-
 
 T = TypeVar("T", bound="TargetGroupPageEnvelope")
 
@@ -80,62 +73,19 @@ class TargetGroupPageEnvelope:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.api_error import ApiError  # noqa: PLC0415
-        from ..models.api_warning import ApiWarning  # noqa: PLC0415
-        from ..models.pagination import Pagination  # noqa: PLC0415
-        from ..models.target_group import TargetGroup  # noqa: PLC0415
-
-        d = dict(src_dict)
-        pagination = Pagination.from_dict(d.pop("pagination"))
+        d = src_dict
+        pagination = Pagination.from_dict(d["pagination"])
 
         data = []
-        _data = d.pop("data")
+        _data = d["data"]
         for data_item_data in _data:
             data_item = TargetGroup.from_dict(data_item_data)
 
             data.append(data_item)
 
-        def _parse_errors(data: object) -> list[ApiError] | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                errors_type_0 = []
-                _errors_type_0 = data
-                for errors_type_0_item_data in _errors_type_0:
-                    errors_type_0_item = ApiError.from_dict(errors_type_0_item_data)
+        errors = _parse_errors(d["errors"])
 
-                    errors_type_0.append(errors_type_0_item)
-
-                return errors_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ApiError] | None, data)
-
-        errors = _parse_errors(d.pop("errors"))
-
-        def _parse_warnings(data: object) -> list[ApiWarning] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                warnings_type_0 = []
-                _warnings_type_0 = data
-                for warnings_type_0_item_data in _warnings_type_0:
-                    warnings_type_0_item = ApiWarning.from_dict(warnings_type_0_item_data)
-
-                    warnings_type_0.append(warnings_type_0_item)
-
-                return warnings_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[ApiWarning] | None | Unset, data)
-
-        warnings = _parse_warnings(d.pop("warnings", UNSET))
+        warnings = _parse_warnings(d.get("warnings", UNSET))
 
         target_group_page_envelope = cls(
             pagination=pagination,
@@ -145,3 +95,49 @@ class TargetGroupPageEnvelope:
         )
 
         return target_group_page_envelope
+
+
+def _parse_errors(data: object) -> list[ApiError] | None:
+    if data is None:
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        errors_type_0 = []
+        _errors_type_0 = data
+        for errors_type_0_item_data in _errors_type_0:
+            errors_type_0_item = ApiError.from_dict(errors_type_0_item_data)
+
+            errors_type_0.append(errors_type_0_item)
+
+        return errors_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[ApiError] | None, data)
+
+
+def _parse_warnings(data: object) -> list[ApiWarning] | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        warnings_type_0 = []
+        _warnings_type_0 = data
+        for warnings_type_0_item_data in _warnings_type_0:
+            warnings_type_0_item = ApiWarning.from_dict(warnings_type_0_item_data)
+
+            warnings_type_0.append(warnings_type_0_item)
+
+        return warnings_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[ApiWarning] | None | Unset, data)
+
+
+from ..models.api_error import ApiError  # noqa: E402
+from ..models.api_warning import ApiWarning  # noqa: E402
+from ..models.pagination import Pagination  # noqa: E402
+from ..models.target_group import TargetGroup  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,12 +11,6 @@ from ..models.frequency_type import FrequencyType
 from ..models.target_evaluation_type import TargetEvaluationType
 from ..models.tracking_type import TrackingType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.streak_update import StreakUpdate
-    from ..models.target_period_update import TargetPeriodUpdate
-    from ..models.target_update import TargetUpdate
-
 
 T = TypeVar("T", bound="TargetGroupUpdate")
 
@@ -202,10 +196,6 @@ class TargetGroupUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.streak_update import StreakUpdate  # noqa: PLC0415
-        from ..models.target_period_update import TargetPeriodUpdate  # noqa: PLC0415
-        from ..models.target_update import TargetUpdate  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -318,3 +308,8 @@ class TargetGroupUpdate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.streak_update import StreakUpdate  # noqa: E402
+from ..models.target_period_update import TargetPeriodUpdate  # noqa: E402
+from ..models.target_update import TargetUpdate  # noqa: E402

@@ -73,20 +73,20 @@ class TargetMilestoneTrigger:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        trigger_name = d.pop("triggerName", UNSET)
+        trigger_name = d.get("triggerName", UNSET)
 
-        is_active = d.pop("isActive", UNSET)
+        is_active = d.get("isActive", UNSET)
 
-        trigger_type = d.pop("triggerType", UNSET)
+        trigger_type = d.get("triggerType", UNSET)
 
-        trigger_value_type = d.pop("triggerValueType", UNSET)
+        trigger_value_type = d.get("triggerValueType", UNSET)
 
-        trigger_value = d.pop("triggerValue", UNSET)
+        trigger_value = d.get("triggerValue", UNSET)
 
-        target_rule_id = d.pop("targetRuleId", UNSET)
+        target_rule_id = d.get("targetRuleId", UNSET)
 
         target_milestone_trigger = cls(
             id=id,

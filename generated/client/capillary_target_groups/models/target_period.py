@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.period_status import PeriodStatus
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-
 
 T = TypeVar("T", bound="TargetPeriod")
 
@@ -44,8 +40,6 @@ class TargetPeriod:
     active: bool | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-
         id = self.id
 
         start_date = self.start_date.isoformat()
@@ -110,70 +104,24 @@ class TargetPeriod:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
+        d = src_dict
+        id = d["id"]
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        start_date = datetime.date.fromisoformat(d["startDate"])
 
-        start_date = datetime.date.fromisoformat(d.pop("startDate"))
+        end_date = datetime.date.fromisoformat(d["endDate"])
 
-        end_date = datetime.date.fromisoformat(d.pop("endDate"))
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
+        ref_code: None | str | Unset = d.get("refCode", UNSET)
 
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
+        period_status = _parse_period_status(d.get("periodStatus", UNSET))
 
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
+        target_group_id = d.get("targetGroupId", UNSET)
 
-        def _parse_ref_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description: None | str | Unset = d.get("description", UNSET)
 
-        ref_code = _parse_ref_code(d.pop("refCode", UNSET))
-
-        def _parse_period_status(data: object) -> None | PeriodStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_status_type_0 = PeriodStatus(data)
-
-                return period_status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | PeriodStatus | Unset, data)
-
-        period_status = _parse_period_status(d.pop("periodStatus", UNSET))
-
-        target_group_id = d.pop("targetGroupId", UNSET)
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("description", UNSET))
-
-        active = d.pop("active", UNSET)
+        active = d.get("active", UNSET)
 
         target_period = cls(
             id=id,
@@ -188,3 +136,38 @@ class TargetPeriod:
         )
 
         return target_period
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+def _parse_period_status(data: object) -> None | PeriodStatus | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_status_type_0 = PeriodStatus(data)
+
+        return period_status_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | PeriodStatus | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,14 +11,6 @@ from ..models.enrolment_method import EnrolmentMethod
 from ..models.target_entity import TargetEntity
 from ..models.target_type import TargetType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.alternate_currency_info_input import AlternateCurrencyInfoInput
-    from ..models.extended_field_info_input import ExtendedFieldInfoInput
-    from ..models.target_default_value_update import TargetDefaultValueUpdate
-    from ..models.target_filter_input import TargetFilterInput
-    from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput
-
 
 T = TypeVar("T", bound="TargetUpdate")
 
@@ -87,8 +79,6 @@ class TargetUpdate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.extended_field_info_input import ExtendedFieldInfoInput  # noqa: PLC0415
-
         name = self.name
 
         target_type = self.target_type.value
@@ -191,12 +181,6 @@ class TargetUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.alternate_currency_info_input import AlternateCurrencyInfoInput  # noqa: PLC0415
-        from ..models.extended_field_info_input import ExtendedFieldInfoInput  # noqa: PLC0415
-        from ..models.target_default_value_update import TargetDefaultValueUpdate  # noqa: PLC0415
-        from ..models.target_filter_input import TargetFilterInput  # noqa: PLC0415
-        from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -252,23 +236,6 @@ class TargetUpdate:
 
                 default_values.append(default_values_item)
 
-        def _parse_extended_field_info(data: object) -> AlternateCurrencyInfoInput | ExtendedFieldInfoInput | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                extended_field_info_type_0 = ExtendedFieldInfoInput.from_dict(data)
-
-                return extended_field_info_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            extended_field_info_type_1 = AlternateCurrencyInfoInput.from_dict(data)
-
-            return extended_field_info_type_1
-
         extended_field_info = _parse_extended_field_info(d.pop("extendedFieldInfo", UNSET))
 
         _target_milestone_triggers = d.pop("targetMilestoneTriggers", UNSET)
@@ -320,3 +287,28 @@ class TargetUpdate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _parse_extended_field_info(data: object) -> AlternateCurrencyInfoInput | ExtendedFieldInfoInput | Unset:
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        extended_field_info_type_0 = ExtendedFieldInfoInput.from_dict(data)
+
+        return extended_field_info_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    if not isinstance(data, dict):
+        raise TypeError()
+    extended_field_info_type_1 = AlternateCurrencyInfoInput.from_dict(data)
+
+    return extended_field_info_type_1
+
+
+from ..models.alternate_currency_info_input import AlternateCurrencyInfoInput  # noqa: E402
+from ..models.extended_field_info_input import ExtendedFieldInfoInput  # noqa: E402
+from ..models.target_default_value_update import TargetDefaultValueUpdate  # noqa: E402
+from ..models.target_filter_input import TargetFilterInput  # noqa: E402
+from ..models.target_milestone_trigger_input import TargetMilestoneTriggerInput  # noqa: E402

@@ -61,42 +61,12 @@ class UnifiedTargetExpression:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        aggregation = _parse_aggregation(d.get("aggregation", UNSET))
 
-        def _parse_aggregation(data: object) -> None | UnifiedAggregation | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                aggregation_type_0 = UnifiedAggregation(data)
+        threshold_value: float | None | Unset = d.get("thresholdValue", UNSET)
 
-                return aggregation_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | UnifiedAggregation | Unset, data)
-
-        aggregation = _parse_aggregation(d.pop("aggregation", UNSET))
-
-        def _parse_threshold_value(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        threshold_value = _parse_threshold_value(d.pop("thresholdValue", UNSET))
-
-        def _parse_rule_expression(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rule_expression = _parse_rule_expression(d.pop("ruleExpression", UNSET))
+        rule_expression: None | str | Unset = d.get("ruleExpression", UNSET)
 
         unified_target_expression = cls(
             aggregation=aggregation,
@@ -105,3 +75,19 @@ class UnifiedTargetExpression:
         )
 
         return unified_target_expression
+
+
+def _parse_aggregation(data: object) -> None | UnifiedAggregation | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        aggregation_type_0 = UnifiedAggregation(data)
+
+        return aggregation_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | UnifiedAggregation | Unset, data)

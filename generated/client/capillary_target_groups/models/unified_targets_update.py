@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.target_update import TargetUpdate
-    from ..models.unified_target_expression_input import UnifiedTargetExpressionInput
-
 
 T = TypeVar("T", bound="UnifiedTargetsUpdate")
 
@@ -66,9 +61,6 @@ class UnifiedTargetsUpdate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.target_update import TargetUpdate  # noqa: PLC0415
-        from ..models.unified_target_expression_input import UnifiedTargetExpressionInput  # noqa: PLC0415
-
         d = dict(src_dict)
         _unified_target_expression = d.pop("unifiedTargetExpression", UNSET)
         unified_target_expression: UnifiedTargetExpressionInput | Unset
@@ -112,3 +104,7 @@ class UnifiedTargetsUpdate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.target_update import TargetUpdate  # noqa: E402
+from ..models.unified_target_expression_input import UnifiedTargetExpressionInput  # noqa: E402

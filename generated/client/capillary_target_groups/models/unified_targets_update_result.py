@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.target import Target
-    from ..models.unified_target_expression import UnifiedTargetExpression
-
 
 T = TypeVar("T", bound="UnifiedTargetsUpdateResult")
 
@@ -33,8 +28,6 @@ class UnifiedTargetsUpdateResult:
     deactivate_target_ids: list[int] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.unified_target_expression import UnifiedTargetExpression  # noqa: PLC0415
-
         unified_target_expression: dict[str, Any] | None | Unset
         if isinstance(self.unified_target_expression, Unset):
             unified_target_expression = UNSET
@@ -73,29 +66,10 @@ class UnifiedTargetsUpdateResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.target import Target  # noqa: PLC0415
-        from ..models.unified_target_expression import UnifiedTargetExpression  # noqa: PLC0415
+        d = src_dict
+        unified_target_expression = _parse_unified_target_expression(d.get("unifiedTargetExpression", UNSET))
 
-        d = dict(src_dict)
-
-        def _parse_unified_target_expression(data: object) -> None | UnifiedTargetExpression | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                unified_target_expression_type_0 = UnifiedTargetExpression.from_dict(data)
-
-                return unified_target_expression_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | UnifiedTargetExpression | Unset, data)
-
-        unified_target_expression = _parse_unified_target_expression(d.pop("unifiedTargetExpression", UNSET))
-
-        _targets = d.pop("targets", UNSET)
+        _targets = d.get("targets", UNSET)
         targets: list[Target] | Unset = UNSET
         if _targets is not UNSET:
             targets = []
@@ -104,22 +78,7 @@ class UnifiedTargetsUpdateResult:
 
                 targets.append(targets_item)
 
-        def _parse_deactivate_target_ids(data: object) -> list[int] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                deactivate_target_ids_type_0 = cast(list[int], data)
-
-                return deactivate_target_ids_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[int] | None | Unset, data)
-
-        deactivate_target_ids = _parse_deactivate_target_ids(d.pop("deactivateTargetIds", UNSET))
+        deactivate_target_ids = _parse_deactivate_target_ids(d.get("deactivateTargetIds", UNSET))
 
         unified_targets_update_result = cls(
             unified_target_expression=unified_target_expression,
@@ -128,3 +87,39 @@ class UnifiedTargetsUpdateResult:
         )
 
         return unified_targets_update_result
+
+
+def _parse_unified_target_expression(data: object) -> None | UnifiedTargetExpression | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        unified_target_expression_type_0 = UnifiedTargetExpression.from_dict(data)
+
+        return unified_target_expression_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | UnifiedTargetExpression | Unset, data)
+
+
+def _parse_deactivate_target_ids(data: object) -> list[int] | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        deactivate_target_ids_type_0 = cast(list[int], data)
+
+        return deactivate_target_ids_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[int] | None | Unset, data)
+
+
+from ..models.target import Target  # noqa: E402
+from ..models.unified_target_expression import UnifiedTargetExpression  # noqa: E402

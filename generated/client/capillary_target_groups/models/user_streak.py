@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 
@@ -93,53 +93,22 @@ class UserStreak:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
+        d = src_dict
+        user_streak_id: int | None | Unset = d.get("userStreakId", UNSET)
 
-        def _parse_user_streak_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        streak_id = d.get("streakId", UNSET)
 
-        user_streak_id = _parse_user_streak_id(d.pop("userStreakId", UNSET))
+        streak_name: None | str | Unset = d.get("streakName", UNSET)
 
-        streak_id = d.pop("streakId", UNSET)
+        status = d.get("status", UNSET)
 
-        def _parse_streak_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        current_count = d.get("currentCount", UNSET)
 
-        streak_name = _parse_streak_name(d.pop("streakName", UNSET))
+        total_target_count_of_sequence = d.get("totalTargetCountOfSequence", UNSET)
 
-        status = d.pop("status", UNSET)
+        streak_achieved_user_target_id: int | None | Unset = d.get("streakAchievedUserTargetId", UNSET)
 
-        current_count = d.pop("currentCount", UNSET)
-
-        total_target_count_of_sequence = d.pop("totalTargetCountOfSequence", UNSET)
-
-        def _parse_streak_achieved_user_target_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        streak_achieved_user_target_id = _parse_streak_achieved_user_target_id(
-            d.pop("streakAchievedUserTargetId", UNSET)
-        )
-
-        def _parse_streak_achieved_date_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        streak_achieved_date_time = _parse_streak_achieved_date_time(d.pop("streakAchievedDateTime", UNSET))
+        streak_achieved_date_time: None | str | Unset = d.get("streakAchievedDateTime", UNSET)
 
         user_streak = cls(
             user_streak_id=user_streak_id,

@@ -3,17 +3,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.target_entity import TargetEntity
 from ..models.target_type import TargetType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.user_target_milestone import UserTargetMilestone
-
 
 T = TypeVar("T", bound="UserTarget")
 
@@ -293,305 +289,62 @@ class UserTarget:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.user_target_milestone import UserTargetMilestone  # noqa: PLC0415
+        d = src_dict
+        target_id: int | None | Unset = d.get("targetId", UNSET)
 
-        d = dict(src_dict)
+        org_id: int | None | Unset = d.get("orgId", UNSET)
 
-        def _parse_target_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        period_id = d.get("periodId", UNSET)
 
-        target_id = _parse_target_id(d.pop("targetId", UNSET))
+        period_ref_code: None | str | Unset = d.get("periodRefCode", UNSET)
 
-        def _parse_org_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        period_start_date = _parse_period_start_date(d.get("periodStartDate", UNSET))
 
-        org_id = _parse_org_id(d.pop("orgId", UNSET))
+        period_end_date = _parse_period_end_date(d.get("periodEndDate", UNSET))
 
-        period_id = d.pop("periodId", UNSET)
+        target_value: float | None | Unset = d.get("targetValue", UNSET)
 
-        def _parse_period_ref_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        target_achieved_value: float | None | Unset = d.get("targetAchievedValue", UNSET)
 
-        period_ref_code = _parse_period_ref_code(d.pop("periodRefCode", UNSET))
+        target_name: None | str | Unset = d.get("targetName", UNSET)
 
-        def _parse_period_start_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_start_date_type_0 = datetime.date.fromisoformat(data)
+        target_type = _parse_target_type(d.get("targetType", UNSET))
 
-                return period_start_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
+        target_entity = _parse_target_entity(d.get("targetEntity", UNSET))
 
-        period_start_date = _parse_period_start_date(d.pop("periodStartDate", UNSET))
+        target_rule_id = d.get("targetRuleId", UNSET)
 
-        def _parse_period_end_date(data: object) -> datetime.date | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_end_date_type_0 = datetime.date.fromisoformat(data)
+        enrolled_on: None | str | Unset = d.get("enrolledOn", UNSET)
 
-                return period_end_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.date | None | Unset, data)
+        enrolled_on_iso = _parse_enrolled_on_iso(d.get("enrolledOnISO", UNSET))
 
-        period_end_date = _parse_period_end_date(d.pop("periodEndDate", UNSET))
-
-        def _parse_target_value(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        target_value = _parse_target_value(d.pop("targetValue", UNSET))
-
-        def _parse_target_achieved_value(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        target_achieved_value = _parse_target_achieved_value(d.pop("targetAchievedValue", UNSET))
-
-        def _parse_target_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        target_name = _parse_target_name(d.pop("targetName", UNSET))
-
-        def _parse_target_type(data: object) -> None | TargetType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_type_type_0 = TargetType(data)
-
-                return target_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TargetType | Unset, data)
-
-        target_type = _parse_target_type(d.pop("targetType", UNSET))
-
-        def _parse_target_entity(data: object) -> None | TargetEntity | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_entity_type_0 = TargetEntity(data)
-
-                return target_entity_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TargetEntity | Unset, data)
-
-        target_entity = _parse_target_entity(d.pop("targetEntity", UNSET))
-
-        target_rule_id = d.pop("targetRuleId", UNSET)
-
-        def _parse_enrolled_on(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        enrolled_on = _parse_enrolled_on(d.pop("enrolledOn", UNSET))
-
-        def _parse_enrolled_on_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                enrolled_on_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return enrolled_on_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        enrolled_on_iso = _parse_enrolled_on_iso(d.pop("enrolledOnISO", UNSET))
-
-        def _parse_event_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        event_name = _parse_event_name(d.pop("eventName", UNSET))
-
-        def _parse_period_start_date_with_time_stamp(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_start_date_with_time_stamp_type_0 = datetime.datetime.fromisoformat(data)
-
-                return period_start_date_with_time_stamp_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        event_name: None | str | Unset = d.get("eventName", UNSET)
 
         period_start_date_with_time_stamp = _parse_period_start_date_with_time_stamp(
-            d.pop("periodStartDateWithTimeStamp", UNSET)
+            d.get("periodStartDateWithTimeStamp", UNSET)
         )
-
-        def _parse_period_end_date_with_time_stamp(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_end_date_with_time_stamp_type_0 = datetime.datetime.fromisoformat(data)
-
-                return period_end_date_with_time_stamp_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
 
         period_end_date_with_time_stamp = _parse_period_end_date_with_time_stamp(
-            d.pop("periodEndDateWithTimeStamp", UNSET)
+            d.get("periodEndDateWithTimeStamp", UNSET)
         )
-
-        def _parse_period_start_date_with_time_stamp_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_start_date_with_time_stamp_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return period_start_date_with_time_stamp_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
 
         period_start_date_with_time_stamp_iso = _parse_period_start_date_with_time_stamp_iso(
-            d.pop("periodStartDateWithTimeStampISO", UNSET)
+            d.get("periodStartDateWithTimeStampISO", UNSET)
         )
-
-        def _parse_period_end_date_with_time_stamp_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                period_end_date_with_time_stamp_iso_type_0 = datetime.datetime.fromisoformat(data)
-
-                return period_end_date_with_time_stamp_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
 
         period_end_date_with_time_stamp_iso = _parse_period_end_date_with_time_stamp_iso(
-            d.pop("periodEndDateWithTimeStampISO", UNSET)
+            d.get("periodEndDateWithTimeStampISO", UNSET)
         )
 
-        def _parse_target_achieved_date_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        target_achieved_date_time: None | str | Unset = d.get("targetAchievedDateTime", UNSET)
 
-        target_achieved_date_time = _parse_target_achieved_date_time(d.pop("targetAchievedDateTime", UNSET))
+        target_achieved_date_time_iso = _parse_target_achieved_date_time_iso(d.get("targetAchievedDateTimeISO", UNSET))
 
-        def _parse_target_achieved_date_time_iso(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_achieved_date_time_iso_type_0 = datetime.datetime.fromisoformat(data)
+        streak_achieved_date_time: None | str | Unset = d.get("streakAchievedDateTime", UNSET)
 
-                return target_achieved_date_time_iso_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        current_period = d.get("currentPeriod", UNSET)
 
-        target_achieved_date_time_iso = _parse_target_achieved_date_time_iso(d.pop("targetAchievedDateTimeISO", UNSET))
-
-        def _parse_streak_achieved_date_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        streak_achieved_date_time = _parse_streak_achieved_date_time(d.pop("streakAchievedDateTime", UNSET))
-
-        current_period = d.pop("currentPeriod", UNSET)
-
-        def _parse_milestones(data: object) -> list[UserTargetMilestone] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                milestones_type_0 = []
-                _milestones_type_0 = data
-                for milestones_type_0_item_data in _milestones_type_0:
-                    milestones_type_0_item = UserTargetMilestone.from_dict(milestones_type_0_item_data)
-
-                    milestones_type_0.append(milestones_type_0_item)
-
-                return milestones_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[UserTargetMilestone] | None | Unset, data)
-
-        milestones = _parse_milestones(d.pop("milestones", UNSET))
+        milestones = _parse_milestones(d.get("milestones", UNSET))
 
         user_target = cls(
             target_id=target_id,
@@ -621,3 +374,187 @@ class UserTarget:
         )
 
         return user_target
+
+
+def _parse_period_start_date(data: object) -> datetime.date | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_start_date_type_0 = datetime.date.fromisoformat(data)
+
+        return period_start_date_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.date | None | Unset, data)
+
+
+def _parse_period_end_date(data: object) -> datetime.date | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_end_date_type_0 = datetime.date.fromisoformat(data)
+
+        return period_end_date_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.date | None | Unset, data)
+
+
+def _parse_target_type(data: object) -> None | TargetType | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_type_type_0 = TargetType(data)
+
+        return target_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TargetType | Unset, data)
+
+
+def _parse_target_entity(data: object) -> None | TargetEntity | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_entity_type_0 = TargetEntity(data)
+
+        return target_entity_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TargetEntity | Unset, data)
+
+
+def _parse_enrolled_on_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        enrolled_on_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return enrolled_on_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_period_start_date_with_time_stamp(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_start_date_with_time_stamp_type_0 = datetime.datetime.fromisoformat(data)
+
+        return period_start_date_with_time_stamp_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_period_end_date_with_time_stamp(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_end_date_with_time_stamp_type_0 = datetime.datetime.fromisoformat(data)
+
+        return period_end_date_with_time_stamp_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_period_start_date_with_time_stamp_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_start_date_with_time_stamp_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return period_start_date_with_time_stamp_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_period_end_date_with_time_stamp_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        period_end_date_with_time_stamp_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return period_end_date_with_time_stamp_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_target_achieved_date_time_iso(data: object) -> datetime.datetime | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_achieved_date_time_iso_type_0 = datetime.datetime.fromisoformat(data)
+
+        return target_achieved_date_time_iso_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(datetime.datetime | None | Unset, data)
+
+
+def _parse_milestones(data: object) -> list[UserTargetMilestone] | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        milestones_type_0 = []
+        _milestones_type_0 = data
+        for milestones_type_0_item_data in _milestones_type_0:
+            milestones_type_0_item = UserTargetMilestone.from_dict(milestones_type_0_item_data)
+
+            milestones_type_0.append(milestones_type_0_item)
+
+        return milestones_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[UserTargetMilestone] | None | Unset, data)
+
+
+from ..models.user_target_milestone import UserTargetMilestone  # noqa: E402

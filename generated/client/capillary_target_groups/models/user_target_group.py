@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.target_evaluation_type import TargetEvaluationType
 from ..models.tracking_type import TrackingType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.attribution import Attribution
-    from ..models.user_streak import UserStreak
-    from ..models.user_target import UserTarget
-
 
 T = TypeVar("T", bound="UserTargetGroup")
 
@@ -46,8 +40,6 @@ class UserTargetGroup:
     tracking_type: None | TrackingType | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-
         id = self.id
 
         attribution: dict[str, Any] | None | Unset
@@ -135,51 +127,18 @@ class UserTargetGroup:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.attribution import Attribution  # noqa: PLC0415
-        from ..models.user_streak import UserStreak  # noqa: PLC0415
-        from ..models.user_target import UserTarget  # noqa: PLC0415
+        d = src_dict
+        id = d["id"]
 
-        d = dict(src_dict)
-        id = d.pop("id")
+        attribution = _parse_attribution(d.get("attribution", UNSET))
 
-        def _parse_attribution(data: object) -> Attribution | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                attribution_type_0 = Attribution.from_dict(data)
+        name = d.get("name", UNSET)
 
-                return attribution_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Attribution | None | Unset, data)
+        org_id: int | None | Unset = d.get("orgId", UNSET)
 
-        attribution = _parse_attribution(d.pop("attribution", UNSET))
+        preferred_till_id: int | None | Unset = d.get("preferredTillId", UNSET)
 
-        name = d.pop("name", UNSET)
-
-        def _parse_org_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        org_id = _parse_org_id(d.pop("orgId", UNSET))
-
-        def _parse_preferred_till_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        preferred_till_id = _parse_preferred_till_id(d.pop("preferredTillId", UNSET))
-
-        _targets = d.pop("targets", UNSET)
+        _targets = d.get("targets", UNSET)
         targets: list[UserTarget] | Unset = UNSET
         if _targets is not UNSET:
             targets = []
@@ -188,61 +147,11 @@ class UserTargetGroup:
 
                 targets.append(targets_item)
 
-        def _parse_streaks(data: object) -> list[UserStreak] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                streaks_type_0 = []
-                _streaks_type_0 = data
-                for streaks_type_0_item_data in _streaks_type_0:
-                    streaks_type_0_item = UserStreak.from_dict(streaks_type_0_item_data)
+        streaks = _parse_streaks(d.get("streaks", UNSET))
 
-                    streaks_type_0.append(streaks_type_0_item)
+        target_evaluation_type = _parse_target_evaluation_type(d.get("targetEvaluationType", UNSET))
 
-                return streaks_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[UserStreak] | None | Unset, data)
-
-        streaks = _parse_streaks(d.pop("streaks", UNSET))
-
-        def _parse_target_evaluation_type(data: object) -> None | TargetEvaluationType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                target_evaluation_type_type_0 = TargetEvaluationType(data)
-
-                return target_evaluation_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TargetEvaluationType | Unset, data)
-
-        target_evaluation_type = _parse_target_evaluation_type(d.pop("targetEvaluationType", UNSET))
-
-        def _parse_tracking_type(data: object) -> None | TrackingType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                tracking_type_type_0 = TrackingType(data)
-
-                return tracking_type_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TrackingType | Unset, data)
-
-        tracking_type = _parse_tracking_type(d.pop("trackingType", UNSET))
+        tracking_type = _parse_tracking_type(d.get("trackingType", UNSET))
 
         user_target_group = cls(
             id=id,
@@ -257,3 +166,77 @@ class UserTargetGroup:
         )
 
         return user_target_group
+
+
+def _parse_attribution(data: object) -> Attribution | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        attribution_type_0 = Attribution.from_dict(data)
+
+        return attribution_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Attribution | None | Unset, data)
+
+
+def _parse_streaks(data: object) -> list[UserStreak] | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, list):
+            raise TypeError()
+        streaks_type_0 = []
+        _streaks_type_0 = data
+        for streaks_type_0_item_data in _streaks_type_0:
+            streaks_type_0_item = UserStreak.from_dict(streaks_type_0_item_data)
+
+            streaks_type_0.append(streaks_type_0_item)
+
+        return streaks_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(list[UserStreak] | None | Unset, data)
+
+
+def _parse_target_evaluation_type(data: object) -> None | TargetEvaluationType | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        target_evaluation_type_type_0 = TargetEvaluationType(data)
+
+        return target_evaluation_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TargetEvaluationType | Unset, data)
+
+
+def _parse_tracking_type(data: object) -> None | TrackingType | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, str):
+            raise TypeError()
+        tracking_type_type_0 = TrackingType(data)
+
+        return tracking_type_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(None | TrackingType | Unset, data)
+
+
+from ..models.attribution import Attribution  # noqa: E402
+from ..models.user_streak import UserStreak  # noqa: E402
+from ..models.user_target import UserTarget  # noqa: E402

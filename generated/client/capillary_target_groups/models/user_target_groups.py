@@ -2,16 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.customer import Customer
-    from ..models.user_target_group import UserTargetGroup
-
 
 T = TypeVar("T", bound="UserTargetGroups")
 
@@ -31,8 +26,6 @@ class UserTargetGroups:
     customer: Customer | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.customer import Customer  # noqa: PLC0415
-
         user_id = self.user_id
 
         target_groups = []
@@ -63,35 +56,17 @@ class UserTargetGroups:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.customer import Customer  # noqa: PLC0415
-        from ..models.user_target_group import UserTargetGroup  # noqa: PLC0415
-
-        d = dict(src_dict)
-        user_id = d.pop("userId")
+        d = src_dict
+        user_id = d["userId"]
 
         target_groups = []
-        _target_groups = d.pop("targetGroups")
+        _target_groups = d["targetGroups"]
         for target_groups_item_data in _target_groups:
             target_groups_item = UserTargetGroup.from_dict(target_groups_item_data)
 
             target_groups.append(target_groups_item)
 
-        def _parse_customer(data: object) -> Customer | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                customer_type_0 = Customer.from_dict(data)
-
-                return customer_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Customer | None | Unset, data)
-
-        customer = _parse_customer(d.pop("customer", UNSET))
+        customer = _parse_customer(d.get("customer", UNSET))
 
         user_target_groups = cls(
             user_id=user_id,
@@ -100,3 +75,23 @@ class UserTargetGroups:
         )
 
         return user_target_groups
+
+
+def _parse_customer(data: object) -> Customer | None | Unset:
+    if data is None:
+        return data
+    if isinstance(data, Unset):
+        return data
+    try:
+        if not isinstance(data, dict):
+            raise TypeError()
+        customer_type_0 = Customer.from_dict(data)
+
+        return customer_type_0
+    except (TypeError, ValueError, AttributeError, KeyError):
+        pass
+    return cast(Customer | None | Unset, data)
+
+
+from ..models.customer import Customer  # noqa: E402
+from ..models.user_target_group import UserTargetGroup  # noqa: E402

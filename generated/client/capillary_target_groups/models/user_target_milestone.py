@@ -52,14 +52,14 @@ class UserTargetMilestone:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        trigger_name = d.pop("triggerName", UNSET)
+        trigger_name = d.get("triggerName", UNSET)
 
-        trigger_value = d.pop("triggerValue", UNSET)
+        trigger_value = d.get("triggerValue", UNSET)
 
-        is_achieved = d.pop("isAchieved", UNSET)
+        is_achieved = d.get("isAchieved", UNSET)
 
         user_target_milestone = cls(
             id=id,
