@@ -50,7 +50,7 @@ check: setup ## Regenerate into a temporary folder and fail on any difference fr
 	@$(PYENV) $(PY) -m generator check $(ARGS)
 
 # --- quality ------------------------------------------------------------------------------------
-lint: setup ## Lint the spec (Redocly, openapi-spec-validator) and the Python code (ruff)
+lint: setup ## Lint the spec (Redocly, zero warnings) and the Python code (ruff check + format)
 	@echo "==> redocly lint"
 	@$(REDOCLY) lint --format=stylish spec/openapi.yaml
 	@echo "==> ruff"
