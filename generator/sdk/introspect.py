@@ -227,7 +227,9 @@ class Models:
         fields = []
         for node in self._class(name).body:
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                if node.target.id == "additional_properties":
+                # Not constructor arguments: upstream's extras dict, and the private `_extra` that
+                # backs the `additional_properties` property of closed models (model.py.jinja).
+                if node.target.id == "additional_properties" or node.target.id.startswith("_"):
                     continue
                 fields.append(
                     Field(

@@ -317,6 +317,9 @@ def test_raw_response_and_forward_compatible_parsing(fault: FaultServer) -> None
     assert raw.data.tracking_type == "SOMETHING_NEW"
     assert isinstance(typed.tracking_type, TrackingType)
     assert typed.to_dict()["trackingType"] == "SOMETHING_NEW"
+    # The unknown field is kept on the typed model too and written back by to_dict.
+    assert typed.additional_properties == {"brandNewField": {"x": 1}}
+    assert typed.to_dict() == body["data"]
 
 
 def test_a_callers_httpx_client_is_used_not_changed(fault: FaultServer) -> None:

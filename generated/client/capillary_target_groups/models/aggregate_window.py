@@ -5,12 +5,27 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.aggregate_window_time_unit import AggregateWindowTimeUnit
 from ..models.aggregate_window_type import AggregateWindowType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AggregateWindow")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "windowType",
+        "windowTimeUnit",
+        "windowValue",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -29,6 +44,19 @@ class AggregateWindow:
     window_type: AggregateWindowType | Unset = UNSET
     window_time_unit: AggregateWindowTimeUnit | Unset = UNSET
     window_value: None | str | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         window_type: str | Unset = UNSET
@@ -46,6 +74,8 @@ class AggregateWindow:
             window_value = self.window_value
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if window_type is not UNSET:
@@ -82,4 +112,6 @@ class AggregateWindow:
             window_value=window_value,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            aggregate_window._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return aggregate_window

@@ -6,10 +6,28 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Attribution")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "createdOn",
+        "lastUpdatedOn",
+        "createdOnISO",
+        "lastUpdatedOnISO",
+        "createdBy",
+        "lastUpdatedBy",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -33,6 +51,19 @@ class Attribution:
     last_updated_on_iso: datetime.datetime | None | Unset = UNSET
     created_by: AttributionActor | None | Unset = UNSET
     last_updated_by: AttributionActor | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         created_on: None | str | Unset
@@ -80,6 +111,8 @@ class Attribution:
             last_updated_by = self.last_updated_by
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if created_on is not UNSET:
@@ -121,6 +154,8 @@ class Attribution:
             last_updated_by=last_updated_by,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            attribution._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return attribution
 
 

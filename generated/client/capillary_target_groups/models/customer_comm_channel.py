@@ -5,10 +5,29 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerCommChannel")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "type",
+        "accountId",
+        "value",
+        "primary",
+        "verified",
+        "subscribed",
+        "attributes",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -32,6 +51,19 @@ class CustomerCommChannel:
     verified: bool | Unset = UNSET
     subscribed: bool | Unset = UNSET
     attributes: CustomerCommChannelAttributesType0 | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
@@ -59,6 +91,8 @@ class CustomerCommChannel:
             attributes = self.attributes
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if type_ is not UNSET:
@@ -105,6 +139,8 @@ class CustomerCommChannel:
             attributes=attributes,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            customer_comm_channel._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return customer_comm_channel
 
 

@@ -5,10 +5,29 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomerProfile")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "firstName",
+        "lastName",
+        "commChannels",
+        "source",
+        "accountId",
+        "userId",
+        "orgSourceId",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -32,6 +51,19 @@ class CustomerProfile:
     account_id: None | str | Unset = UNSET
     user_id: int | None | Unset = UNSET
     org_source_id: int | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         first_name: None | str | Unset
@@ -74,6 +106,8 @@ class CustomerProfile:
             org_source_id = self.org_source_id
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if first_name is not UNSET:
@@ -127,6 +161,8 @@ class CustomerProfile:
             org_source_id=org_source_id,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            customer_profile._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return customer_profile
 
 

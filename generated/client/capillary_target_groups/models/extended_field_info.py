@@ -5,11 +5,28 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.aggregate_function import AggregateFunction
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtendedFieldInfo")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "name",
+        "aggregateFunction",
+        "aggregateWindow",
+        "alternateCurrencyIdentifier",
+        "programId",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -32,6 +49,19 @@ class ExtendedFieldInfo:
     aggregate_window: AggregateWindow | None | Unset = UNSET
     alternate_currency_identifier: None | str | Unset = UNSET
     program_id: int | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         name: None | str | Unset
@@ -69,6 +99,8 @@ class ExtendedFieldInfo:
             program_id = self.program_id
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if name is not UNSET:
@@ -105,6 +137,8 @@ class ExtendedFieldInfo:
             program_id=program_id,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            extended_field_info._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return extended_field_info
 
 

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.enrolment_method import EnrolmentMethod
 from ..models.target_entity import TargetEntity
@@ -12,6 +13,37 @@ from ..models.target_type import TargetType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Target")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "name",
+        "targetType",
+        "targetEntity",
+        "attribution",
+        "emfRuleSetId",
+        "emfUnrolledRulesetId",
+        "eventName",
+        "targetGroupId",
+        "description",
+        "active",
+        "expression",
+        "expressionJson",
+        "filters",
+        "enrolmentMethod",
+        "defaultValues",
+        "targetPeriodDefaultValuesMap",
+        "targetMilestoneTriggers",
+        "targetAudienceFilter",
+        "extendedFieldInfo",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -82,6 +114,19 @@ class Target:
     target_milestone_triggers: list[TargetMilestoneTrigger] | Unset = UNSET
     target_audience_filter: list[TargetAudienceFilter] | Unset = UNSET
     extended_field_info: ExtendedFieldInfo | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -189,6 +234,8 @@ class Target:
             extended_field_info = self.extended_field_info
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -334,6 +381,8 @@ class Target:
             extended_field_info=extended_field_info,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target
 
 

@@ -5,10 +5,26 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetAudienceFilter")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "audienceGroupId",
+        "versionId",
+        "audienceFilterMetaId",
+        "lastUpdatedOn",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -29,6 +45,19 @@ class TargetAudienceFilter:
     version_id: int | Unset = UNSET
     audience_filter_meta_id: int | Unset = UNSET
     last_updated_on: str | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         audience_group_id = self.audience_group_id
@@ -40,6 +69,8 @@ class TargetAudienceFilter:
         last_updated_on = self.last_updated_on
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if audience_group_id is not UNSET:
@@ -71,4 +102,6 @@ class TargetAudienceFilter:
             last_updated_on=last_updated_on,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_audience_filter._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_audience_filter

@@ -5,10 +5,25 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetChannelListEnvelope")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "data",
+        "errors",
+        "warnings",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -24,6 +39,19 @@ class TargetChannelListEnvelope:
     data: list[TargetChannel]
     errors: list[ApiError] | None
     warnings: list[ApiWarning] | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         data = []
@@ -54,6 +82,8 @@ class TargetChannelListEnvelope:
             warnings = self.warnings
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -86,6 +116,8 @@ class TargetChannelListEnvelope:
             warnings=warnings,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_channel_list_envelope._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_channel_list_envelope
 
 

@@ -5,11 +5,35 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.communication_type import CommunicationType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetCommunication")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "attribution",
+        "targetId",
+        "targetGroupId",
+        "communicationType",
+        "channelId",
+        "subjectTemplate",
+        "messageTemplate",
+        "sender",
+        "offsetDays",
+        "active",
+        "configs",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -46,6 +70,19 @@ class TargetCommunication:
     offset_days: int | None | Unset = UNSET
     active: bool | Unset = UNSET
     configs: list[TargetCommunicationConfigsItem] | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -102,6 +139,8 @@ class TargetCommunication:
                 configs.append(configs_item)
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -187,6 +226,8 @@ class TargetCommunication:
             configs=configs,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_communication._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_communication
 
 

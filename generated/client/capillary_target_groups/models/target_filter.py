@@ -5,10 +5,24 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.filter_entity_type import FilterEntityType
 
 T = TypeVar("T", bound="TargetFilter")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "entityType",
+        "entityIds",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -23,6 +37,19 @@ class TargetFilter:
 
     entity_type: FilterEntityType
     entity_ids: list[int]
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         entity_type = self.entity_type.value
@@ -30,6 +57,8 @@ class TargetFilter:
         entity_ids = self.entity_ids
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -52,4 +81,6 @@ class TargetFilter:
             entity_ids=entity_ids,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_filter._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_filter

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.combination_type import CombinationType
 from ..models.frequency_type import FrequencyType
@@ -14,6 +15,44 @@ from ..models.tracking_type import TrackingType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetGroup")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "name",
+        "active",
+        "attribution",
+        "fromDate",
+        "toDate",
+        "preferredTillId",
+        "periods",
+        "activePeriod",
+        "streaks",
+        "totalPeriods",
+        "description",
+        "targetEvaluationType",
+        "recurringCycles",
+        "frequency",
+        "targetCycleStartDate",
+        "targetCycleEndDate",
+        "targetCycleStartDateISO",
+        "targetCycleEndDateISO",
+        "frequencyType",
+        "trackingType",
+        "createdOn",
+        "combinationType",
+        "unifiedTargetExpression",
+        "targets",
+        "leaderboardEnabled",
+        "userCreated",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -85,6 +124,19 @@ class TargetGroup:
     targets: list[Target] | Unset = UNSET
     leaderboard_enabled: bool | None | Unset = UNSET
     user_created: bool | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -267,6 +319,8 @@ class TargetGroup:
             user_created = self.user_created
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -434,6 +488,8 @@ class TargetGroup:
             user_created=user_created,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_group._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_group
 
 

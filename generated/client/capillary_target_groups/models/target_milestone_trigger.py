@@ -5,10 +5,29 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetMilestoneTrigger")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "triggerName",
+        "isActive",
+        "triggerType",
+        "triggerValueType",
+        "triggerValue",
+        "targetRuleId",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -35,6 +54,19 @@ class TargetMilestoneTrigger:
     trigger_value_type: str | Unset = UNSET
     trigger_value: float | Unset = UNSET
     target_rule_id: int | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -52,6 +84,8 @@ class TargetMilestoneTrigger:
         target_rule_id = self.target_rule_id
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if id is not UNSET:
@@ -98,4 +132,6 @@ class TargetMilestoneTrigger:
             target_rule_id=target_rule_id,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_milestone_trigger._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_milestone_trigger

@@ -6,11 +6,32 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.period_status import PeriodStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TargetPeriod")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "startDate",
+        "endDate",
+        "attribution",
+        "refCode",
+        "periodStatus",
+        "targetGroupId",
+        "description",
+        "active",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -38,6 +59,19 @@ class TargetPeriod:
     target_group_id: int | Unset = UNSET
     description: None | str | Unset = UNSET
     active: bool | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -79,6 +113,8 @@ class TargetPeriod:
         active = self.active
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -135,6 +171,8 @@ class TargetPeriod:
             active=active,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            target_period._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return target_period
 
 

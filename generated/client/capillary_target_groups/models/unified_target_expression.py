@@ -5,11 +5,26 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.unified_aggregation import UnifiedAggregation
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UnifiedTargetExpression")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "aggregation",
+        "thresholdValue",
+        "ruleExpression",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -25,6 +40,19 @@ class UnifiedTargetExpression:
     aggregation: None | UnifiedAggregation | Unset = UNSET
     threshold_value: float | None | Unset = UNSET
     rule_expression: None | str | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         aggregation: None | str | Unset
@@ -48,6 +76,8 @@ class UnifiedTargetExpression:
             rule_expression = self.rule_expression
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if aggregation is not UNSET:
@@ -74,6 +104,8 @@ class UnifiedTargetExpression:
             rule_expression=rule_expression,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            unified_target_expression._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return unified_target_expression
 
 

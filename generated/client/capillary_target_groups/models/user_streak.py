@@ -5,10 +5,30 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserStreak")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "userStreakId",
+        "streakId",
+        "streakName",
+        "status",
+        "currentCount",
+        "totalTargetCountOfSequence",
+        "streakAchievedUserTargetId",
+        "streakAchievedDateTime",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -35,6 +55,19 @@ class UserStreak:
     total_target_count_of_sequence: int | Unset = UNSET
     streak_achieved_user_target_id: int | None | Unset = UNSET
     streak_achieved_date_time: None | str | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         user_streak_id: int | None | Unset
@@ -70,6 +103,8 @@ class UserStreak:
             streak_achieved_date_time = self.streak_achieved_date_time
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if user_streak_id is not UNSET:
@@ -121,4 +156,6 @@ class UserStreak:
             streak_achieved_date_time=streak_achieved_date_time,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            user_streak._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return user_streak

@@ -6,12 +6,48 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.target_entity import TargetEntity
 from ..models.target_type import TargetType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserTarget")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "targetId",
+        "orgId",
+        "periodId",
+        "periodRefCode",
+        "periodStartDate",
+        "periodEndDate",
+        "targetValue",
+        "targetAchievedValue",
+        "targetName",
+        "targetType",
+        "targetEntity",
+        "targetRuleId",
+        "enrolledOn",
+        "enrolledOnISO",
+        "eventName",
+        "periodStartDateWithTimeStamp",
+        "periodEndDateWithTimeStamp",
+        "periodStartDateWithTimeStampISO",
+        "periodEndDateWithTimeStampISO",
+        "targetAchievedDateTime",
+        "targetAchievedDateTimeISO",
+        "streakAchievedDateTime",
+        "currentPeriod",
+        "milestones",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -73,6 +109,19 @@ class UserTarget:
     streak_achieved_date_time: None | str | Unset = UNSET
     current_period: bool | Unset = UNSET
     milestones: list[UserTargetMilestone] | None | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         target_id: int | None | Unset
@@ -234,6 +283,8 @@ class UserTarget:
             milestones = self.milestones
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if target_id is not UNSET:
@@ -373,6 +424,8 @@ class UserTarget:
             milestones=milestones,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            user_target._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return user_target
 
 

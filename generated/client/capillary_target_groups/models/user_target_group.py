@@ -5,12 +5,33 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.target_evaluation_type import TargetEvaluationType
 from ..models.tracking_type import TrackingType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserTargetGroup")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "attribution",
+        "name",
+        "orgId",
+        "preferredTillId",
+        "targets",
+        "streaks",
+        "targetEvaluationType",
+        "trackingType",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -38,6 +59,19 @@ class UserTargetGroup:
     streaks: list[UserStreak] | None | Unset = UNSET
     target_evaluation_type: None | TargetEvaluationType | Unset = UNSET
     tracking_type: None | TrackingType | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -100,6 +134,8 @@ class UserTargetGroup:
             tracking_type = self.tracking_type
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update(
             {
@@ -165,6 +201,8 @@ class UserTargetGroup:
             tracking_type=tracking_type,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            user_target_group._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return user_target_group
 
 

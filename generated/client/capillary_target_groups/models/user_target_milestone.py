@@ -5,10 +5,26 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserTargetMilestone")
+
+# Members the spec defines; any other member of a response is kept in additional_properties.
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    (
+        "id",
+        "triggerName",
+        "triggerValue",
+        "isAchieved",
+    )
+)
+
+
+def _extra_key(extra: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Equality treats "no extras yet" (None) and an empty dict alike.
+    return extra or None
 
 
 @_attrs_define
@@ -26,6 +42,19 @@ class UserTargetMilestone:
     trigger_name: str | Unset = UNSET
     trigger_value: float | Unset = UNSET
     is_achieved: bool | Unset = UNSET
+    _extra: dict[str, Any] | None = _attrs_field(init=False, default=None, eq=_extra_key, repr=False)
+
+    @property
+    def additional_properties(self) -> dict[str, Any]:
+        """Raw values of members the spec does not define (sent by a newer server)."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._extra = value
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -37,6 +66,8 @@ class UserTargetMilestone:
         is_achieved = self.is_achieved
 
         field_dict: dict[str, Any] = {}
+        if self._extra:
+            field_dict.update(self._extra)
 
         field_dict.update({})
         if id is not UNSET:
@@ -68,4 +99,6 @@ class UserTargetMilestone:
             is_achieved=is_achieved,
         )
 
+        if not _KNOWN_KEYS.issuperset(d):
+            user_target_milestone._extra = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return user_target_milestone
