@@ -81,6 +81,8 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # Python source, not HTML.
     )
     env.filters["qualify"] = qualify
+    # Spec values (JSON: bool, number, string, null, lists, objects) as Python literals.
+    env.filters["py_literal"] = repr
     return env
 
 

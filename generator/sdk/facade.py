@@ -90,6 +90,8 @@ class Operation:
     page_item_type: str = ""
     page_size: int = 100
     filter_args: list[Arg] = field(default_factory=list)
+    query_defaults: dict[str, Any] = field(default_factory=dict)
+    """Wire name -> the spec's ``default`` of each query parameter that has one."""
 
     @property
     def doc(self) -> str:
@@ -153,6 +155,26 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
         node = target
         seen += 1
     return node
+
+
+def _query_defaults(
+    spec: dict[str, Any], path_item: dict[str, Any], raw: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``default`` of every query parameter of an operation (path-level ones included).
+
+    OpenAPI defines a default as what the server assumes when the parameter is absent, so the
+    SDK leaves such a value out of the URL instead of sending what the generated functions fill
+    in: the request is the same to the server, and cheaper to build (httpx re-parses the whole
+    URL to merge any query parameter; measured at a third of the SDK's per-call overhead).
+    """
+    defaults: dict[str, Any] = {}
+    for holder in (path_item, raw):
+        for raw_parameter in holder.get("parameters", []):
+            parameter = _resolve(spec, raw_parameter)
+            schema = _resolve(spec, parameter.get("schema", {}))
+            if parameter.get("in") == "query" and "default" in schema:
+                defaults[parameter["name"]] = schema["default"]
+    return defaults
 
 
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -376,6 +398,7 @@ def build_facade(package_dir: Path, spec: dict[str, Any]) -> Facade:
             envelope=envelope,
             data_type=data_type,
             data_unset=data_unset,
+            query_defaults=_query_defaults(spec, spec["paths"][path], raw),
         )
         arg_names = {a.name for a in args}
         if set(naming.PAGINATED_PARAMS) <= arg_names and "pagination" in envelope_fields:

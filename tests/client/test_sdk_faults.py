@@ -365,7 +365,21 @@ def test_paginator_walks_limit_offset_lazily(fault: FaultServer) -> None:
         assert fault.seen("GET") == []  # nothing fetched until iterated
         assert [g.id for g in walk] == [1, 2, 3, 4, 5]
     queries = [dict(p.split("=") for p in s.query.split("&")) for s in fault.seen("GET")]
-    assert [(q["limit"], q["offset"]) for q in queries] == [("2", "0"), ("2", "2"), ("2", "4")]
+    # offset=0 is the spec's default, so the first page leaves it out of the URL.
+    assert [(q["limit"], q.get("offset")) for q in queries] == [("2", None), ("2", "2"), ("2", "4")]
+
+
+def test_query_parameters_equal_to_their_spec_default_are_left_out(fault: FaultServer) -> None:
+    fault.script("GET", "/v3/targetGroups/7", Reply(body=group(7)), Reply(body=group(7)))
+    with basic(fault) as client:
+        client.target_groups.get(7)  # includeUserCreatedTargetGroups defaults to false
+        client.target_groups.get(7, include_user_created_target_groups=True, include_periods=False)
+    first, second = (s.query for s in fault.seen("GET"))
+    assert first == ""
+    assert sorted(second.split("&")) == [
+        "includePeriods=false",
+        "includeUserCreatedTargetGroups=true",
+    ]
 
 
 def test_paginator_max_items_stops_early(fault: FaultServer) -> None:

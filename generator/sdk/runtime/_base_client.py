@@ -290,7 +290,9 @@ class SyncAPIClient(BaseAPIClient):
             request = self._http.build_request(
                 method,
                 self._url_prefix + kwargs["url"],
-                params=kwargs.get("params"),
+                # An empty dict is not None to httpx: it re-parses the URL to merge no params,
+                # a measurable share of a small request.
+                params=kwargs.get("params") or None,
                 json=kwargs.get("json"),
                 content=kwargs.get("content"),
                 headers=headers,
@@ -402,7 +404,9 @@ class AsyncAPIClient(BaseAPIClient):
             request = self._http.build_request(
                 method,
                 self._url_prefix + kwargs["url"],
-                params=kwargs.get("params"),
+                # An empty dict is not None to httpx: it re-parses the URL to merge no params,
+                # a measurable share of a small request.
+                params=kwargs.get("params") or None,
                 json=kwargs.get("json"),
                 content=kwargs.get("content"),
                 headers=headers,

@@ -123,6 +123,20 @@ def _leniently(parse: Callable[[Any], _T]) -> Callable[[Any], _T]:
     return wrapper
 
 
+def _without_defaults(kwargs: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Leave out query parameters equal to their spec ``default`` (the server assumes it when
+    the parameter is absent); see ``_query_defaults`` in generator/sdk/facade.py for why."""
+    params = kwargs.get("params")
+    if params:
+        kwargs["params"] = {
+            name: value
+            for name, value in params.items()
+            # type() too: False == 0 in Python, not in the spec.
+            if name not in defaults or type(value) is not type(defaults[name]) or value != defaults[name]
+        }
+    return kwargs
+
+
 @_leniently
 def _parse_list_target_groups(body: Any) -> list[TargetGroup]:
     return TargetGroupListEnvelope.from_dict(body).data
@@ -498,17 +512,20 @@ class MilestonesWithRawResponse:
         ``GET /v3/milestones`` (operation ``listMilestones``).
         """
         response = self._client.send(
-            _list_milestones._get_kwargs(
-                start_date=start_date,
-                end_date=end_date,
-                status=status,
-                type_=type_,
-                target_on=target_on,
-                name=name,
-                require_periods=require_periods,
-                limit=limit,
-                offset=offset,
-                include_user_created_target_groups=include_user_created_target_groups,
+            _without_defaults(
+                _list_milestones._get_kwargs(
+                    start_date=start_date,
+                    end_date=end_date,
+                    status=status,
+                    type_=type_,
+                    target_on=target_on,
+                    name=name,
+                    require_periods=require_periods,
+                    limit=limit,
+                    offset=offset,
+                    include_user_created_target_groups=include_user_created_target_groups,
+                ),
+                {"limit": 10, "offset": 0, "includeUserCreatedTargetGroups": False},
             ),
             options,
         )
@@ -621,17 +638,20 @@ class AsyncMilestonesWithRawResponse:
         ``GET /v3/milestones`` (operation ``listMilestones``).
         """
         response = await self._client.send(
-            _list_milestones._get_kwargs(
-                start_date=start_date,
-                end_date=end_date,
-                status=status,
-                type_=type_,
-                target_on=target_on,
-                name=name,
-                require_periods=require_periods,
-                limit=limit,
-                offset=offset,
-                include_user_created_target_groups=include_user_created_target_groups,
+            _without_defaults(
+                _list_milestones._get_kwargs(
+                    start_date=start_date,
+                    end_date=end_date,
+                    status=status,
+                    type_=type_,
+                    target_on=target_on,
+                    name=name,
+                    require_periods=require_periods,
+                    limit=limit,
+                    offset=offset,
+                    include_user_created_target_groups=include_user_created_target_groups,
+                ),
+                {"limit": 10, "offset": 0, "includeUserCreatedTargetGroups": False},
             ),
             options,
         )
@@ -902,11 +922,14 @@ class TargetGroupsWithRawResponse:
         Deprecated by Capillary; see the operation's description in the spec.
         """
         response = self._client.send(
-            _get_target_group._get_kwargs(
-                target_group_id=target_group_id,
-                include_periods=include_periods,
-                include_user_created_target_groups=include_user_created_target_groups,
-                include_only_active=include_only_active,
+            _without_defaults(
+                _get_target_group._get_kwargs(
+                    target_group_id=target_group_id,
+                    include_periods=include_periods,
+                    include_user_created_target_groups=include_user_created_target_groups,
+                    include_only_active=include_only_active,
+                ),
+                {"includeUserCreatedTargetGroups": False},
             ),
             options,
         )
@@ -925,10 +948,13 @@ class TargetGroupsWithRawResponse:
         ``GET /v3/targetGroups`` (operation ``listTargetGroups``).
         """
         response = self._client.send(
-            _list_target_groups._get_kwargs(
-                include_periods=include_periods,
-                include_user_created_target_groups=include_user_created_target_groups,
-                include_only_active=include_only_active,
+            _without_defaults(
+                _list_target_groups._get_kwargs(
+                    include_periods=include_periods,
+                    include_user_created_target_groups=include_user_created_target_groups,
+                    include_only_active=include_only_active,
+                ),
+                {"includeUserCreatedTargetGroups": False},
             ),
             options,
         )
@@ -1602,11 +1628,14 @@ class AsyncTargetGroupsWithRawResponse:
         Deprecated by Capillary; see the operation's description in the spec.
         """
         response = await self._client.send(
-            _get_target_group._get_kwargs(
-                target_group_id=target_group_id,
-                include_periods=include_periods,
-                include_user_created_target_groups=include_user_created_target_groups,
-                include_only_active=include_only_active,
+            _without_defaults(
+                _get_target_group._get_kwargs(
+                    target_group_id=target_group_id,
+                    include_periods=include_periods,
+                    include_user_created_target_groups=include_user_created_target_groups,
+                    include_only_active=include_only_active,
+                ),
+                {"includeUserCreatedTargetGroups": False},
             ),
             options,
         )
@@ -1625,10 +1654,13 @@ class AsyncTargetGroupsWithRawResponse:
         ``GET /v3/targetGroups`` (operation ``listTargetGroups``).
         """
         response = await self._client.send(
-            _list_target_groups._get_kwargs(
-                include_periods=include_periods,
-                include_user_created_target_groups=include_user_created_target_groups,
-                include_only_active=include_only_active,
+            _without_defaults(
+                _list_target_groups._get_kwargs(
+                    include_periods=include_periods,
+                    include_user_created_target_groups=include_user_created_target_groups,
+                    include_only_active=include_only_active,
+                ),
+                {"includeUserCreatedTargetGroups": False},
             ),
             options,
         )
