@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +34,8 @@ from capillary_target_groups.sdk._auth import basic_auth_header
 from capillary_target_groups.sdk._resources import _parse_list_milestones
 from capillary_target_groups_models import TargetGroupPageEnvelope
 
+from sandbox.process import running_sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
 USERNAME, PASSWORD = "demo.till", "demo123"  # the sandbox's seeded demo till
 PAGE_SIZE = 1000
@@ -45,37 +43,8 @@ PAGE_SIZE = 1000
 
 @contextmanager
 def sandbox() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
-        command = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)]
-        process = subprocess.Popen(
-            [*command, "--db", str(Path(tmp) / "sandbox.db"), "--reset"],
-            cwd=ROOT,
-            env=dict(os.environ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(base_url + "/v3/targetGroups/channels", timeout=1.0)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise RuntimeError("the sandbox did not start") from None
-                    time.sleep(0.1)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_sandbox() as box:
+        yield box.base_url
 
 
 Row = tuple[str, float, float]

@@ -5,103 +5,31 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from conformance import runner
 from conformance.hooks import USER_IDS_ENV
+from sandbox import process as sandbox_process
+from sandbox.process import Sandbox, SandboxError, stop
 
-STARTUP_TIMEOUT_SECONDS = 30.0
-STOP_TIMEOUT_SECONDS = 10.0
-POLL_SECONDS = 0.05
-_BASE_URL_LINE = re.compile(r"base URL\s+(?P<url>http://\S+)")
-
-
-class SandboxError(RuntimeError):
-    """The sandbox did not come up."""
-
-
-@dataclass(frozen=True, slots=True)
-class Sandbox:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def _wait_for_base_url(process: subprocess.Popen[bytes], log: Path, deadline: float) -> str:
-    # The sandbox binds port 0 itself and prints the URL, so there is no race for a free port.
-    while time.monotonic() < deadline:
-        match = _BASE_URL_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
-        if match:
-            return match["url"]
-        if process.poll() is not None:
-            break
-        time.sleep(POLL_SECONDS)
-    output = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-    raise SandboxError(f"the sandbox did not start (exit {process.poll()}):\n{output}")
-
-
-def _wait_until_serving(base_url: str, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base_url}/openapi.json", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(POLL_SECONDS)
-    raise SandboxError(f"the sandbox at {base_url} did not answer within the start-up timeout")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+__all__ = ["Sandbox", "SandboxError", "fuzz_sandbox", "main", "running_sandbox", "stop"]
 
 
 @contextlib.contextmanager
 def running_sandbox(
     command: list[str] | None = None, workdir: Path | None = None
 ) -> Iterator[Sandbox]:
-    """Start a sandbox (or `command`, which must print the same banner) with a fresh database."""
-    owned = workdir is None
-    folder = Path(tempfile.mkdtemp(prefix="conformance-sandbox-")) if workdir is None else workdir
-    db = folder / "sandbox.db"
-    log = folder / "sandbox.log"
-    base = command or [sys.executable, "-m", "sandbox"]
-    argv = [*base, "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+    """A sandbox (or `command`) with a fresh database, run with the fuzzer's environment."""
     env = runner.build_env(runner.FuzzOptions(base_url=""))
-    try:
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                argv, cwd=runner.ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
-            )
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-            base_url = _wait_for_base_url(process, log, deadline)
-            _wait_until_serving(base_url, deadline)
-            yield Sandbox(base_url, process, log)
-        finally:
-            stop(process)
-    finally:
-        if owned:
-            shutil.rmtree(folder, ignore_errors=True)
+    with sandbox_process.running_sandbox(command, workdir, env) as sandbox:
+        yield sandbox
 
 
 def _call(base_url: str, method: str, path: str, header: str, body: Any = None) -> Any:

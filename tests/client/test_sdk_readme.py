@@ -11,7 +11,9 @@ from pathlib import Path
 import capillary_target_groups
 import pytest
 
-from .conftest import REPO_ROOT, Sandbox
+from sandbox.process import Sandbox
+
+from .conftest import REPO_ROOT
 
 README = REPO_ROOT / "generator" / "sdk" / "README.md"
 MAKE_SERVE_URL = "http://127.0.0.1:8080"

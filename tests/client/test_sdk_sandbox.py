@@ -48,6 +48,8 @@ from capillary_target_groups.models import (
 )
 from capillary_target_groups.types import UNSET
 
+from sandbox.process import Sandbox
+
 from .conftest import (
     DEMO_OAUTH_KEY,
     DEMO_OAUTH_SECRET,
@@ -55,7 +57,6 @@ from .conftest import (
     DEMO_USERNAME,
     READ_ONLY_PASSWORD,
     READ_ONLY_USERNAME,
-    Sandbox,
 )
 
 pytestmark = pytest.mark.slow
