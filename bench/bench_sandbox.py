@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 from bench.loadgen import LoadResult, build_request, run_load  # noqa: E402
+from sandbox.process import stop  # noqa: E402
 from sandbox.resources.materialized import materialize_missing  # noqa: E402
 from sandbox.seed import DEMO  # noqa: E402
 
@@ -91,15 +92,6 @@ def start_prism() -> tuple[subprocess.Popen[bytes], int] | None:
     )
     wait_for(f"http://{HOST}:{port}/v3/targetGroups/channels", process)
     return process, port
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def group_body(name: str) -> dict[str, object]:
