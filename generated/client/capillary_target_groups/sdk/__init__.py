@@ -8,6 +8,7 @@ group = client.target_groups.get(1234)
 """
 
 from ._client import AsyncCapillaryTargetGroups, CapillaryTargetGroups
+from ._clock import SYSTEM_CLOCK, Clock, SystemClock
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -66,6 +67,7 @@ from ._types import NOT_GIVEN, NotGiven, RequestOptions
 
 __all__ = [
     "NOT_GIVEN",
+    "SYSTEM_CLOCK",
     "APIConnectionError",
     "APIError",
     "APIResponse",
@@ -77,6 +79,7 @@ __all__ = [
     "BadRequestError",
     "CapillaryError",
     "CapillaryTargetGroups",
+    "Clock",
     "ConflictError",
     "ErrorCode",
     "ErrorDetail",
@@ -89,6 +92,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SyncPaginator",
+    "SystemClock",
     "UnauthorizedError",
     "Communications",
     "CommunicationsWithRawResponse",

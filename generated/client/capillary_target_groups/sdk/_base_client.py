@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -19,6 +19,7 @@ import httpx
 from httpx._client import USE_CLIENT_DEFAULT, UseClientDefault
 
 from ._auth import TOKEN_PATH, Auth, BasicAuth, NoAuth, OAuth
+from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import (
     REQUEST_ID_HEADER,
     APIConnectionError,
@@ -67,8 +68,13 @@ def make_auth(
     oauth_key: str | None,
     oauth_secret: str | None,
     password_md5: str | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Auth:
-    """Pick Basic or OAuth from the credentials given; mixing both is a mistake worth reporting."""
+    """Pick Basic or OAuth from the credentials given; mixing both is a mistake worth reporting.
+
+    ``clock`` is the monotonic clock that an OAuth token's lifetime is measured with.
+    """
     basic = username is not None or password is not None or password_md5 is not None
     oauth = oauth_key is not None or oauth_secret is not None
     if basic and oauth:
@@ -80,7 +86,7 @@ def make_auth(
     if oauth:
         if oauth_key is None or oauth_secret is None:
             raise ValueError("OAuth needs both oauth_key= and oauth_secret=")
-        return OAuth(oauth_key, oauth_secret)
+        return OAuth(oauth_key, oauth_secret, clock=clock)
     raise ValueError("pass credentials: username=/password= or oauth_key=/oauth_secret=")
 
 
@@ -137,6 +143,7 @@ class BaseAPIClient:
         retry_post: bool = False,
         default_headers: Mapping[str, str] | None = None,
         user_agent: str = "capillary-target-groups-python",
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -146,6 +153,7 @@ class BaseAPIClient:
         self.max_retries = max_retries
         self.retry_policy = retry_policy
         self.retry_post = retry_post
+        self._clock = clock
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         if default_headers:
             self._headers.update(default_headers)
@@ -183,21 +191,22 @@ class BaseAPIClient:
             return None
         if response is not None and response.status_code not in RETRYABLE_STATUSES:
             return None
-        return self.retry_policy.delay(retries_taken, response.headers if response is not None else None)
+        return self.retry_policy.delay(
+            retries_taken, response.headers if response is not None else None, now=self._clock.time
+        )
 
     @staticmethod
     def _log_request(request: httpx.Request, retries_taken: int) -> None:
         # Method and URL only: headers carry credentials and bodies may carry the OAuth secret.
         log.debug("request %s %s (retry %d)", request.method, request.url, retries_taken)
 
-    @staticmethod
-    def _log_response(response: httpx.Response, started: float) -> None:
+    def _log_response(self, response: httpx.Response, started: float) -> None:
         log.debug(
             "response %s %s -> %d in %.1f ms, request id %s",
             response.request.method,
             response.request.url,
             response.status_code,
-            (time.perf_counter() - started) * 1000.0,
+            (self._clock.monotonic() - started) * 1000.0,
             response.headers.get(REQUEST_ID_HEADER),
         )
 
@@ -209,8 +218,16 @@ class BaseAPIClient:
 class SyncAPIClient(BaseAPIClient):
     """Blocking HTTP core over one pooled ``httpx.Client``."""
 
-    def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        # Every wait between attempts goes through here, so a caller can control time (_clock).
+        self._sleep = sleep
         self._owns_http_client = http_client is None
         settings = self._http_settings(owned=http_client is None)
         self._http = http_client if http_client is not None else httpx.Client(**settings)
@@ -285,9 +302,10 @@ class SyncAPIClient(BaseAPIClient):
                 headers=headers,
                 timeout=attempt.timeout,
             )
-            if log.isEnabledFor(logging.DEBUG):
+            debug = log.isEnabledFor(logging.DEBUG)
+            if debug:
                 self._log_request(request, retries_taken)
-            started = time.perf_counter()
+            started = self._clock.monotonic() if debug else 0.0
             try:
                 response = self._http.send(request)
             except httpx.TransportError as exc:
@@ -297,10 +315,10 @@ class SyncAPIClient(BaseAPIClient):
                         raise APITimeoutError(request=request) from exc
                     raise APIConnectionError(request=request, message=str(exc) or type(exc).__name__) from exc
                 self._log_retry(type(exc).__name__, delay, retries_taken, attempt.max_retries)
-                time.sleep(delay)
+                self._sleep(delay)
                 retries_taken += 1
                 continue
-            if log.isEnabledFor(logging.DEBUG):
+            if debug:
                 self._log_response(response, started)
             if response.is_success:
                 return response
@@ -317,17 +335,25 @@ class SyncAPIClient(BaseAPIClient):
                 continue
             delay = self._retry_delay(attempt, retries_taken, response)
             if delay is None:
-                raise status_error_from_response(response)
+                raise status_error_from_response(response, now=self._clock.time)
             self._log_retry(str(response.status_code), delay, retries_taken, attempt.max_retries)
-            time.sleep(delay)
+            self._sleep(delay)
             retries_taken += 1
 
 
 class AsyncAPIClient(BaseAPIClient):
     """Asyncio HTTP core over one pooled ``httpx.AsyncClient``."""
 
-    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        # Every wait between attempts goes through here, so a caller can control time (_clock).
+        self._sleep = sleep
         self._owns_http_client = http_client is None
         settings = self._http_settings(owned=http_client is None)
         self._http = http_client if http_client is not None else httpx.AsyncClient(**settings)
@@ -397,9 +423,10 @@ class AsyncAPIClient(BaseAPIClient):
                 headers=headers,
                 timeout=attempt.timeout,
             )
-            if log.isEnabledFor(logging.DEBUG):
+            debug = log.isEnabledFor(logging.DEBUG)
+            if debug:
                 self._log_request(request, retries_taken)
-            started = time.perf_counter()
+            started = self._clock.monotonic() if debug else 0.0
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
@@ -409,10 +436,10 @@ class AsyncAPIClient(BaseAPIClient):
                         raise APITimeoutError(request=request) from exc
                     raise APIConnectionError(request=request, message=str(exc) or type(exc).__name__) from exc
                 self._log_retry(type(exc).__name__, delay, retries_taken, attempt.max_retries)
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
                 retries_taken += 1
                 continue
-            if log.isEnabledFor(logging.DEBUG):
+            if debug:
                 self._log_response(response, started)
             if response.is_success:
                 return response
@@ -428,7 +455,7 @@ class AsyncAPIClient(BaseAPIClient):
                 continue
             delay = self._retry_delay(attempt, retries_taken, response)
             if delay is None:
-                raise status_error_from_response(response)
+                raise status_error_from_response(response, now=self._clock.time)
             self._log_retry(str(response.status_code), delay, retries_taken, attempt.max_retries)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             retries_taken += 1

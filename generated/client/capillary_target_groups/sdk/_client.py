@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 
@@ -16,6 +18,7 @@ from ._base_client import (
     make_auth,
     resolve_base_url,
 )
+from ._clock import SYSTEM_CLOCK, Clock
 from ._resources import (
     AsyncCommunications,
     AsyncMilestones,
@@ -57,6 +60,11 @@ class CapillaryTargetGroups(SyncAPIClient):
         retry_post: Also retry POST calls (off: a POST may have been applied before failing).
         default_headers: Headers sent with every call.
         http_client: Your own ``httpx.Client`` (proxies, TLS, transports); not closed by us.
+        sleep: Called with the seconds to wait before a retry (backoff or ``Retry-After``);
+            default ``time.sleep``. Tests pass a fake that records the delay and returns at once.
+        clock: Every time the client reads (a ``Clock``): ``clock.time()``, the wall clock an
+            HTTP-date ``Retry-After`` is measured against, and ``clock.monotonic()``, for the OAuth
+            token's lifetime; default ``SYSTEM_CLOCK`` (``time.time``, ``time.monotonic``).
     """
 
     communications: Communications
@@ -84,11 +92,15 @@ class CapillaryTargetGroups(SyncAPIClient):
         retry_post: bool = False,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             http_client=http_client,
+            sleep=sleep,
+            clock=clock,
             base_url=resolve_base_url(cluster, base_url, CLUSTERS),
-            auth=make_auth(username, password, oauth_key, oauth_secret, password_md5),
+            auth=make_auth(username, password, oauth_key, oauth_secret, password_md5, clock=clock.monotonic),
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -123,6 +135,11 @@ class AsyncCapillaryTargetGroups(AsyncAPIClient):
         retry_post: Also retry POST calls (off: a POST may have been applied before failing).
         default_headers: Headers sent with every call.
         http_client: Your own ``httpx.AsyncClient`` (proxies, TLS, transports); not closed by us.
+        sleep: Awaited with the seconds to wait before a retry (backoff or ``Retry-After``);
+            default ``asyncio.sleep``. Tests pass a fake that records the delay and returns at once.
+        clock: Every time the client reads (a ``Clock``): ``clock.time()``, the wall clock an
+            HTTP-date ``Retry-After`` is measured against, and ``clock.monotonic()``, for the OAuth
+            token's lifetime; default ``SYSTEM_CLOCK`` (``time.time``, ``time.monotonic``).
     """
 
     communications: AsyncCommunications
@@ -150,11 +167,15 @@ class AsyncCapillaryTargetGroups(AsyncAPIClient):
         retry_post: bool = False,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         super().__init__(
             http_client=http_client,
+            sleep=sleep,
+            clock=clock,
             base_url=resolve_base_url(cluster, base_url, CLUSTERS),
-            auth=make_auth(username, password, oauth_key, oauth_secret, password_md5),
+            auth=make_auth(username, password, oauth_key, oauth_secret, password_md5, clock=clock.monotonic),
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,

@@ -8,6 +8,8 @@ Every status error carries what a support ticket needs: the envelope's ``errors`
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -158,12 +160,23 @@ class ConflictError(APIStatusError):
 
 
 class RateLimitedError(APIStatusError):
-    """429: too many requests, after the retries allowed by ``max_retries``."""
+    """429: too many requests, after the retries allowed by ``max_retries``.
 
-    @property
-    def retry_after(self) -> float | None:
-        """Seconds the server asked to wait, if it said so."""
-        return parse_retry_after(self.response.headers)
+    ``retry_after`` is the seconds the server asked to wait (None if it did not say), read when
+    the response arrived; an HTTP-date ``Retry-After`` is measured against ``now``, the client's
+    wall clock.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(message, response=response, body=body)
+        self.retry_after: float | None = parse_retry_after(response.headers, now)
 
 
 class ServerError(APIStatusError):
@@ -180,8 +193,11 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error_from_response(response: httpx.Response) -> APIStatusError:
-    """Build the typed exception for a 4xx/5xx response (whose body has been read)."""
+def status_error_from_response(response: httpx.Response, *, now: Callable[[], float] = time.time) -> APIStatusError:
+    """Build the typed exception for a 4xx/5xx response (whose body has been read).
+
+    ``now`` is the wall clock for ``RateLimitedError.retry_after`` (see there).
+    """
     try:
         body: Any = json.loads(response.content) if response.content else None
     except ValueError:
@@ -200,4 +216,6 @@ def status_error_from_response(response: httpx.Response) -> APIStatusError:
     request_id = response.headers.get(REQUEST_ID_HEADER)
     if request_id:
         message += f" (request id {request_id})"
+    if cls is RateLimitedError:
+        return RateLimitedError(message, response=response, body=body, now=now)
     return cls(message, response=response, body=body)

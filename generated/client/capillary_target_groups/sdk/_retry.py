@@ -45,9 +45,13 @@ class RetryPolicy:
         retries_taken: int,
         headers: Mapping[str, str] | None,
         rand: Callable[[], float] = random.random,
+        now: Callable[[], float] = time.time,
     ) -> float | None:
-        """Seconds to wait before the next attempt, or None when the server asked for too long."""
-        retry_after = parse_retry_after(headers) if headers is not None else None
+        """Seconds to wait before the next attempt, or None when the server asked for too long.
+
+        ``now`` is the wall clock that an HTTP-date ``Retry-After`` is measured against.
+        """
+        retry_after = parse_retry_after(headers, now) if headers is not None else None
         if retry_after is None:
             return self.backoff(retries_taken, rand)
         if retry_after > self.max_retry_after:
