@@ -1,9 +1,11 @@
 """A tiny scripted HTTP server on a real 127.0.0.1 socket, for retry/timeout/auth tests.
 
 Each test queues replies per ``(METHOD, path)``; a request pops the next reply (the last one
-repeats). A reply can delay, drop the connection without answering, or send any status, headers
-and envelope. The OAuth token endpoint is built in: it issues ``tok-1``, ``tok-2``, ... and
-protected paths answer 401 to any token that was revoked with :meth:`FaultServer.revoke_tokens`.
+repeats). A reply can be slow, never come (``hold``: the connection stays open until the server
+stops, so the client's timeout is what ends the request, however fast the machine), drop the
+connection without answering, or send any status, headers and envelope. The OAuth token
+endpoint is built in: it issues ``tok-1``, ``tok-2``, ... and protected paths answer 401 to any
+token that was revoked with :meth:`FaultServer.revoke_tokens`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-# Upper bound of any scripted delay: a test that forgets to shorten one must not hang the suite.
-MAX_DELAY = 3.0
+# Upper bound of any scripted delay or hold: a test that forgets one must not hang the suite.
+MAX_DELAY = 5.0
 TOKEN_PATH = "/v3/oauth/token/generate"
 
 
@@ -28,6 +30,9 @@ class Reply:
     body: Any = field(default_factory=lambda: {"data": True, "errors": None, "warnings": None})
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    """Seconds to wait before answering (a slow server)."""
+    hold: bool = False
+    """Answer only when the server stops: the client sees no response until its timeout."""
     drop: bool = False
     """Close the connection without sending anything (a connection error for the client)."""
 
@@ -39,7 +44,6 @@ class Seen:
     query: str
     headers: dict[str, str]
     body: bytes
-    at: float
 
 
 def envelope(data: Any, *, errors: Any = None, warnings: Any = None) -> dict[str, Any]:
@@ -55,6 +59,7 @@ class FaultServer:
         self._issued = 0
         self._revoked: set[str] = set()
         self.check_tokens = False
+        self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         # A short poll interval keeps shutdown (once per test) quick.
@@ -71,6 +76,7 @@ class FaultServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()  # releases held replies
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -127,11 +133,11 @@ class FaultServer:
                 path, _, query = self.path.partition("?")
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with server._lock:
-                    server.requests.append(
-                        Seen(self.command, path, query, headers, body, time.monotonic())
-                    )
+                    server.requests.append(Seen(self.command, path, query, headers, body))
                 reply = server._next_reply(self.command, path, headers)
-                if reply.delay:
+                if reply.hold:
+                    server._stopping.wait(MAX_DELAY)
+                elif reply.delay:
                     time.sleep(min(reply.delay, MAX_DELAY))
                 if reply.drop:
                     self.close_connection = True

@@ -6,14 +6,19 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import capillary_target_groups
 import pytest
+from capillary_target_groups import CapillaryTargetGroups
+from capillary_target_groups.sdk import RetryPolicy
 
 from sandbox.process import Sandbox
 
 from .conftest import REPO_ROOT
+from .fault_server import FaultServer, Reply, envelope
 
 README = REPO_ROOT / "generator" / "sdk" / "README.md"
 MAKE_SERVE_URL = "http://127.0.0.1:8080"
@@ -54,3 +59,35 @@ def test_readme_block_runs_against_the_sandbox(
         assert re.search(r"^raw 200 \w+ \[\] Spend 3000 a month", result.stdout, re.M)
     else:
         assert "SMS" in result.stdout
+
+
+def fake_time_block() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    (block,) = [block for block in blocks if "class FakeTime" in block]
+    return textwrap.dedent(block)
+
+
+def test_readme_fake_time_controls_the_clients_waits(fault: FaultServer) -> None:
+    namespace: dict[str, Any] = {}
+    exec(fake_time_block(), namespace)  # builds an unused client for cluster eu: no request
+    namespace["client"].close()
+    fake = namespace["FakeTime"]()
+    start = fake.now
+    fault.script(
+        "GET",
+        "/v3/targetGroups/1",
+        Reply(503),
+        Reply(body=envelope({"id": 1, "name": "g", "active": True})),
+    )
+    with CapillaryTargetGroups(
+        base_url=fault.base_url,
+        username="till",
+        password="secret",
+        retry_policy=RetryPolicy(jitter=0.0),
+        sleep=fake.sleep,
+        clock=fake,
+    ) as client:
+        assert client.target_groups.get(1).id == 1
+    assert fake.slept == [0.5]
+    assert fake.now == start + 0.5
+    assert len(fault.seen("GET", "/v3/targetGroups/1")) == 2

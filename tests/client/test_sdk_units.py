@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email.utils
+import inspect
 import logging
+import time
 
 import httpx
 import pytest
-from capillary_target_groups.sdk import _auth, _base_client, _errors, _retry
+from capillary_target_groups import AsyncCapillaryTargetGroups, CapillaryTargetGroups
+from capillary_target_groups.sdk import SYSTEM_CLOCK, _auth, _base_client, _errors, _retry
 from capillary_target_groups.sdk._base_client import (
     CLUSTERS,
     make_auth,
     resolve_base_url,
 )
+
+from .fake_time import START_WALL, FakeTime
 
 # The worked example of Capillary's Basic-authentication page (quoted in the spec too).
 DOCUMENTED_HEADER = "Basic c3RvcmUxMjM6YmRjODdiOWM4OTRkYTUxNjgwNTllMDBlYmZmYjkwNzc="
@@ -68,27 +74,19 @@ def test_clusters_and_base_url() -> None:
         resolve_base_url("eu", "http://x", CLUSTERS)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_oauth_token_is_cached_until_shortly_before_expiry() -> None:
-    clock = FakeClock()
+    clock = FakeTime()
     fetched: list[str] = []
 
     def fetch(key: str, secret: str) -> tuple[str, float]:
         fetched.append(key)
         return f"tok-{len(fetched)}", 300.0
 
-    auth = _auth.OAuth("k", "s", clock=clock)
+    auth = _auth.OAuth("k", "s", clock=clock.monotonic)
     assert auth.token(fetch) == "tok-1"
-    clock.now += 269  # 300 s lifetime minus a 30 s margin
+    clock.advance(269)  # 300 s lifetime minus a 30 s margin
     assert auth.token(fetch) == "tok-1"
-    clock.now += 2
+    clock.advance(2)
     assert auth.token(fetch) == "tok-2"
     assert fetched == ["k", "k"]
     assert "tok-2" not in repr(auth.cached_token)
@@ -96,12 +94,20 @@ def test_oauth_token_is_cached_until_shortly_before_expiry() -> None:
 
 def test_oauth_invalidate_keeps_a_newer_token() -> None:
     tokens = iter(["tok-1", "tok-2"])
-    auth = _auth.OAuth("k", "s", clock=FakeClock())
+    auth = _auth.OAuth("k", "s", clock=FakeTime().monotonic)
     auth.token(lambda k, s: (next(tokens), 300.0))
     auth.invalidate("tok-0")  # a stale token seen by another thread: keep the cached one
     assert auth.token(lambda k, s: ("unused", 300.0)) == "tok-1"
     auth.invalidate("tok-1")
     assert auth.token(lambda k, s: (next(tokens), 300.0)) == "tok-2"
+
+
+def test_make_auth_gives_oauth_the_clock_it_is_passed() -> None:
+    clock = FakeTime()
+    auth = make_auth(None, None, "k", "s", clock=clock.monotonic)
+    assert isinstance(auth, _auth.OAuth)
+    assert auth.token(lambda k, s: ("tok-1", 100.0)) == "tok-1"
+    assert auth.cached_token == _auth.Token("tok-1", clock.mono + 90.0)
 
 
 def test_refresh_margin_is_a_tenth_capped_at_30_seconds() -> None:
@@ -140,6 +146,9 @@ def test_retry_after_wins_over_backoff_unless_too_long() -> None:
     policy = _retry.RetryPolicy(max_retry_after=60.0)
     assert policy.delay(0, httpx.Headers({"Retry-After": "7"})) == 7.0
     assert policy.delay(0, httpx.Headers({"Retry-After": "61"})) is None
+    date = httpx.Headers({"Retry-After": email.utils.formatdate(START_WALL + 7, usegmt=True)})
+    assert policy.delay(0, date, now=lambda: START_WALL) == 7.0
+    assert policy.delay(0, date, now=lambda: START_WALL - 60.0) is None
     assert policy.delay(0, httpx.Headers({}), rand=lambda: 0.0) == 0.5
     assert policy.delay(1, None, rand=lambda: 0.0) == 1.0
 
@@ -211,6 +220,37 @@ def test_rate_limited_error_exposes_retry_after() -> None:
     error = _errors.status_error_from_response(_response(429, b"", {"Retry-After": "120"}))
     assert isinstance(error, _errors.RateLimitedError)
     assert error.retry_after == 120.0
+
+
+def test_rate_limited_error_reads_an_http_date_with_the_clock_it_is_given() -> None:
+    date = email.utils.formatdate(START_WALL + 45, usegmt=True)
+    response = _response(429, b"", {"Retry-After": date})
+    error = _errors.status_error_from_response(response, now=lambda: START_WALL)
+    assert isinstance(error, _errors.RateLimitedError)
+    assert error.retry_after == 45.0
+    late = _errors.status_error_from_response(response, now=lambda: START_WALL + 50)
+    assert isinstance(late, _errors.RateLimitedError)
+    assert late.retry_after == 0.0  # a date in the past: retry now
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def test_the_system_clock_reads_the_time_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(time, "time", lambda: 111.0)
+    monkeypatch.setattr(time, "monotonic", lambda: 222.0)
+    assert (SYSTEM_CLOCK.time(), SYSTEM_CLOCK.monotonic()) == (111.0, 222.0)
+
+
+@pytest.mark.parametrize(
+    ("cls", "real_sleep"),
+    [(CapillaryTargetGroups, time.sleep), (AsyncCapillaryTargetGroups, asyncio.sleep)],
+)
+def test_clients_default_to_the_real_sleep_and_clock(cls: type[object], real_sleep: object) -> None:
+    parameters = inspect.signature(cls).parameters
+    assert parameters["sleep"].default is real_sleep
+    assert parameters["clock"].default is SYSTEM_CLOCK
+    assert parameters["sleep"].kind is parameters["clock"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def test_malformed_error_entries_do_not_raise() -> None:
