@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Match, Route, compile_path
 from starlette.types import Scope
 
 from sandbox.auth import TOKEN_HEADER, Authenticator
+from sandbox.clock import Clock, system_clock
 from sandbox.commits import GroupCommit
 from sandbox.context import Context, Reply
 from sandbox.errors import ApiError, bad_request, dumps, envelope, error_body
@@ -59,6 +60,8 @@ class Settings:
     bundle_yaml: Path = BUNDLE_YAML
     sandbox_spec: Path = SANDBOX_SPEC
     docs_index: Path = DOCS_INDEX
+    # Epoch ms now: the machine's clock, or any other (`--now`, a test's controllable clock).
+    clock: Clock = system_clock
 
 
 def request_id() -> str:
@@ -179,11 +182,23 @@ class Dispatcher:
             raise ApiError(501, f"{operation.operation_id} is not implemented by the sandbox")
         reading = operation.method == "GET"
         db = self.store.reader if reading else self.store.db
-        ctx = Context(self.store, db, self.auth, principal, path, query, header_values, body)
+        ctx = Context(
+            self.store,
+            db,
+            self.auth,
+            principal,
+            path,
+            query,
+            header_values,
+            body,
+            now=self.settings.clock(),
+        )
         adapter = self.adapters.get(operation.operation_id)
         if adapter is not None and body is not None:
             try:
-                ctx.model = adapter.validate_python(body)
+                # Wire names only: the models also accept their Python names, so an unknown
+                # member spelt like one (`enrolment_method`) would be read as that field.
+                ctx.model = adapter.validate_python(body, by_alias=True, by_name=False)
             except ValidationError as exc:
                 log.error("generated model rejects a spec-valid body: %s", exc)
                 raise bad_request(f"Invalid request body: {exc.errors()[0]['msg']}") from None
@@ -194,7 +209,7 @@ class Dispatcher:
             def write(writer: sqlite3.Connection) -> Any:
                 outcome = handler(ctx)
                 for group_id in ctx.touched:
-                    materialize(writer, group_id)
+                    materialize(writer, group_id, now=ctx.now)
                 return outcome
 
             result = await self.commits.run(write)
@@ -246,10 +261,10 @@ def build_routes(operations: Iterable[Operation], dispatcher: Dispatcher) -> lis
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     store = store or Store(settings.db)
-    ensure_seeded(store)
+    ensure_seeded(store, now=settings.clock())
     with store.transaction() as db:
         check_version(db)
-    auth = Authenticator(store, settings.token_ttl_seconds)
+    auth = Authenticator(store, settings.token_ttl_seconds, settings.clock)
     bundle = load_document(settings.bundle_json)
     sandbox_doc = load_document(settings.sandbox_spec)
     operations = build_operations(bundle) + build_operations(sandbox_doc)

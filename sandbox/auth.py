@@ -7,9 +7,9 @@ import binascii
 import hashlib
 import secrets
 import sqlite3
-import time
 from dataclasses import dataclass
 
+from sandbox.clock import Clock, system_clock
 from sandbox.errors import ApiError
 from sandbox.store import Store
 
@@ -34,9 +34,11 @@ def unauthorized(message: str = "Invalid or missing credentials") -> ApiError:
 
 
 class Authenticator:
-    def __init__(self, store: Store, token_ttl_seconds: int) -> None:
+    def __init__(self, store: Store, token_ttl_seconds: int, clock: Clock = system_clock) -> None:
         self.store = store
         self.token_ttl_seconds = token_ttl_seconds
+        # Token expiry follows the sandbox's clock (sandbox/clock.py), like everything else.
+        self.clock = clock
         # Tills never change while the server runs, so a verified Basic header can be remembered;
         # this keeps the md5 check and the lookup off the hot path of every request.
         self._basic_cache: dict[str, Principal] = {}
@@ -84,7 +86,7 @@ class Authenticator:
         ).fetchone()
         if row is None:
             raise unauthorized("Invalid OAuth token")
-        if row["expires_ms"] <= int(time.time() * 1000):
+        if row["expires_ms"] <= self.clock():
             raise unauthorized("OAuth token expired: generate a new one")
         return Principal(row["org_id"], row["id"], row["name"], bool(row["read_only"]))
 
@@ -99,11 +101,11 @@ class Authenticator:
         if row is None or not secrets.compare_digest(row["secret"], secret):
             raise unauthorized("Invalid key or secret")
         token = secrets.token_urlsafe(32)
-        now_ms = int(time.time() * 1000)
+        now = self.clock()
         # Expired tokens are pruned as new ones are issued, so the table stays small.
-        db.execute("DELETE FROM tokens WHERE expires_ms <= ?", (now_ms,))
+        db.execute("DELETE FROM tokens WHERE expires_ms <= ?", (now,))
         db.execute(
             "INSERT INTO tokens (token, till_id, expires_ms) VALUES (?, ?, ?)",
-            (token, row["till_id"], now_ms + self.token_ttl_seconds * 1000),
+            (token, row["till_id"], now + self.token_ttl_seconds * 1000),
         )
         return token, self.token_ttl_seconds

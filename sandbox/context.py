@@ -29,6 +29,9 @@ class Context:
     query: dict[str, Any]
     headers: dict[str, Any]
     body: Any
+    # The request's instant (epoch ms) on the sandbox's clock: every date decision and
+    # attribution time of the request uses it, so one request never straddles two instants.
+    now: int
     # The body as the generated pydantic model (None for operations without one).
     model: Any = None
     # Groups whose rendered document this request changed (re-rendered before commit).

@@ -79,8 +79,11 @@ FIRST_IDS = {
 }
 
 
-def ensure_seeded(store: Store) -> None:
-    """Seed once: an existing database keeps whatever the user did with it."""
+def ensure_seeded(store: Store, *, now: int) -> None:
+    """Seed once: an existing database keeps whatever the user did with it.
+
+    `now` (epoch ms on the sandbox's clock) places the demo groups' periods around that day.
+    """
     if store.db.execute("SELECT 1 FROM orgs LIMIT 1").fetchone() is not None:
         return
     with store.transaction() as db:
@@ -116,4 +119,4 @@ def ensure_seeded(store: Store) -> None:
         for org in (DEMO_ORG, OTHER_ORG):
             for name in CHANNELS:
                 db.execute("INSERT INTO channels (org_id, name) VALUES (?, ?)", (org, name))
-        seed_groups(store, DEMO, OTHER)
+        seed_groups(store, DEMO, OTHER, now=now)

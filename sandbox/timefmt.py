@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -16,10 +15,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Keep every stored instant printable as a four-digit year.
 MIN_MS = int((datetime(1, 1, 2, tzinfo=UTC) - EPOCH) / timedelta(milliseconds=1))
 MAX_MS = int((datetime(9999, 12, 30, tzinfo=UTC) - EPOCH) / timedelta(milliseconds=1))
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def parse_instant(value: str, end_of_day: bool = False) -> int:

@@ -12,14 +12,14 @@ from typing import Any
 
 from sandbox.context import Context
 from sandbox.resources.common import group_row
-from sandbox.timefmt import iso_millis, now_ms, parse_instant
+from sandbox.timefmt import iso_millis, parse_instant
 
 
-def ensure_customer(db: sqlite3.Connection, org_id: int, user_id: int) -> None:
+def ensure_customer(db: sqlite3.Connection, org_id: int, user_id: int, *, now: int) -> None:
     db.execute(
         "INSERT OR IGNORE INTO customers (org_id, user_id, first_name, last_name, created_ms) "
         "VALUES (?, ?, ?, ?, ?)",
-        (org_id, user_id, "Sandbox", f"Customer {user_id}", now_ms()),
+        (org_id, user_id, "Sandbox", f"Customer {user_id}", now),
     )
 
 
@@ -59,7 +59,7 @@ def _record(
     db = ctx.db
     user_id = ctx.path["userId"]
     body = ctx.body
-    ensure_customer(db, ctx.org_id, user_id)
+    ensure_customer(db, ctx.org_id, user_id, now=ctx.now)
     occurred = parse_instant(body["occurredOn"])
     cursor = db.execute(
         "INSERT INTO activities (org_id, user_id, kind, event_name, occurred_ms, amount, "
@@ -76,7 +76,7 @@ def _record(
             quantity,
             body.get("storeId"),
             json.dumps(body.get("attributes", {}), separators=(",", ":")),
-            now_ms(),
+            ctx.now,
         ),
     )
     if kind == "TRANSACTION":
@@ -121,8 +121,8 @@ def create_user_enrolment(ctx: Context) -> dict[str, Any]:
     db = ctx.db
     user_id = ctx.path["userId"]
     group = group_row(db, ctx.org_id, ctx.body["targetGroupId"])
-    ensure_customer(db, ctx.org_id, user_id)
-    when = parse_instant(ctx.body["enrolledOn"]) if "enrolledOn" in ctx.body else now_ms()
+    ensure_customer(db, ctx.org_id, user_id, now=ctx.now)
+    when = parse_instant(ctx.body["enrolledOn"]) if "enrolledOn" in ctx.body else ctx.now
     enrolled = enrol(db, ctx.org_id, user_id, group["id"], when)
     return {"userId": user_id, "targetGroupId": group["id"], "enrolledOn": iso_millis(enrolled)}
 

@@ -11,7 +11,6 @@ from typing import Any
 from sandbox.context import Context
 from sandbox.errors import not_found
 from sandbox.resources.common import attribution, dump_doc, load_doc, target_row
-from sandbox.timefmt import now_ms
 
 FIELDS = ("subjectTemplate", "messageTemplate", "sender", "offsetDays", "active")
 
@@ -47,7 +46,7 @@ def upsert_target_communications(ctx: Context) -> list[dict[str, Any]]:
     db = ctx.db
     target = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     channels = {r[0] for r in db.execute("SELECT id FROM channels WHERE org_id = ?", (ctx.org_id,))}
-    now = now_ms()
+    now = ctx.now
     ids = []
     for item in ctx.body:
         if item["channelId"] not in channels:

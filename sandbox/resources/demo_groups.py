@@ -1,5 +1,7 @@
 """Seeded target groups: one or more of each tracking type, with periods around today.
 
+"Today" is the sandbox clock's day at seeding time (`--now` moves it).
+
 Built through the same `create` path as the API, so they look exactly like created groups.
 Bodies follow the spec's create schemas (tests validate them against it).
 """
@@ -11,7 +13,7 @@ from typing import Any, Protocol
 from sandbox.resources import target_groups
 from sandbox.resources.materialized import materialize_missing
 from sandbox.store import Store
-from sandbox.timefmt import DAY_MS, date_str, now_ms
+from sandbox.timefmt import DAY_MS, date_str
 
 
 class _Credential(Protocol):
@@ -22,9 +24,9 @@ class _Credential(Protocol):
     def till_id(self) -> int: ...
 
 
-def _periods(count: int, days: int, first_offset: int) -> list[dict[str, Any]]:
+def _periods(now: int, count: int, days: int, first_offset: int) -> list[dict[str, Any]]:
     """`count` back-to-back periods of `days` days, the first `first_offset` periods from now."""
-    today = now_ms() // DAY_MS * DAY_MS
+    today = now // DAY_MS * DAY_MS
     start = today + first_offset * days * DAY_MS
     out = []
     for index in range(count):
@@ -43,9 +45,9 @@ def _values(*values: float) -> list[dict[str, Any]]:
     return [{"defaultValue": v} for v in values]
 
 
-def demo_bodies() -> list[dict[str, Any]]:
-    monthly = _periods(3, 30, -1)
-    weekly = _periods(4, 7, -2)
+def demo_bodies(now: int) -> list[dict[str, Any]]:
+    monthly = _periods(now, 3, 30, -1)
+    weekly = _periods(now, 4, 7, -2)
     return [
         {
             "name": "Spend 5000 in 30 days",
@@ -188,13 +190,13 @@ def demo_bodies() -> list[dict[str, Any]]:
     ]
 
 
-def other_org_bodies() -> list[dict[str, Any]]:
+def other_org_bodies(now: int) -> list[dict[str, Any]]:
     return [
         {
             "name": "Other org milestone",
             "trackingType": "DEFAULT",
             "totalPeriods": 1,
-            "periods": _periods(1, 30, 0),
+            "periods": _periods(now, 1, 30, 0),
             "targets": [
                 {
                     "name": "Other org sales",
@@ -207,10 +209,10 @@ def other_org_bodies() -> list[dict[str, Any]]:
     ]
 
 
-def seed_groups(store: Store, demo: _Credential, other: _Credential) -> None:
+def seed_groups(store: Store, demo: _Credential, other: _Credential, *, now: int) -> None:
     with store.transaction() as db:
-        for body in demo_bodies():
-            target_groups.create(db, demo.org_id, demo.till_id, body)
-        for body in other_org_bodies():
-            target_groups.create(db, other.org_id, other.till_id, body)
-        materialize_missing(db)
+        for body in demo_bodies(now):
+            target_groups.create(db, demo.org_id, demo.till_id, body, now=now)
+        for body in other_org_bodies(now):
+            target_groups.create(db, other.org_id, other.till_id, body, now=now)
+        materialize_missing(db, now=now)

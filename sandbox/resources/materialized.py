@@ -4,8 +4,8 @@ Reads of a group (GET by id, /v3/milestones pages) then cost one indexed row rea
 number of groups. Every write that changes what a group renders marks the group touched
 (`Context.touch`); the dispatcher re-renders touched groups in the same transaction, so a
 stored document is never older than the data. Period status and `activePeriod` follow the
-clock, so a document is only used until the next period boundary (`valid_until`); after that,
-or when the rendering code changed (RENDER_VERSION), reads render live.
+sandbox's clock, so a document is only used until the next period boundary (`valid_until`);
+after that, or when the rendering code changed (RENDER_VERSION), reads render live.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from sandbox.clock import system_clock
 from sandbox.context import Context, Reply
 from sandbox.errors import not_found
 from sandbox.resources import target_groups
-from sandbox.timefmt import now_ms
 
 _SOURCES = ("target_groups.py", "periods.py", "targets.py", "common.py", "../timefmt.py")
 RENDER_VERSION = hashlib.sha256(
@@ -41,11 +41,11 @@ def _valid_until(db: sqlite3.Connection, group_id: int, now: int) -> int:
     return FOREVER if row[0] is None else int(row[0])
 
 
-def materialize(db: sqlite3.Connection, group_id: int) -> None:
+def materialize(db: sqlite3.Connection, group_id: int, *, now: int) -> None:
+    """Store the group's documents as rendered at `now` (epoch ms on the sandbox's clock)."""
     row = db.execute("SELECT * FROM target_groups WHERE id = ?", (group_id,)).fetchone()
     if row is None:  # deleted in this request
         return
-    now = now_ms()
     full = target_groups.render(db, row, now=now)
     lite = {key: value for key, value in full.items() if key != "periods"}
     db.execute(
@@ -55,8 +55,12 @@ def materialize(db: sqlite3.Connection, group_id: int) -> None:
     )
 
 
-def materialize_missing(db: sqlite3.Connection) -> int:
-    """Render every group without a stored document (after a bulk load); returns the count."""
+def materialize_missing(db: sqlite3.Connection, *, now: int | None = None) -> int:
+    """Render every group without a stored document (after a bulk load); returns the count.
+
+    `now` defaults to the machine's clock, for bulk loads made outside a running sandbox.
+    """
+    now = system_clock() if now is None else now
     ids = [
         r[0]
         for r in db.execute(
@@ -65,7 +69,7 @@ def materialize_missing(db: sqlite3.Connection) -> int:
         )
     ]
     for group_id in ids:
-        materialize(db, group_id)
+        materialize(db, group_id, now=now)
     return len(ids)
 
 
@@ -111,5 +115,5 @@ def get_target_group(ctx: Context) -> Reply:
     if row is None:
         raise not_found(f"Target group {group_id}")
     with_periods = ctx.query.get("includePeriods", True)
-    text = group_json(db, row, with_periods=with_periods, now=now_ms())
+    text = group_json(db, row, with_periods=with_periods, now=ctx.now)
     return Reply(b'{"data":' + text.encode() + b',"errors":null,"warnings":null}')

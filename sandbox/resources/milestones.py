@@ -12,7 +12,7 @@ from typing import Any
 from sandbox.context import Context, Reply
 from sandbox.errors import dumps
 from sandbox.resources import materialized, target_groups
-from sandbox.timefmt import now_ms, parse_instant
+from sandbox.timefmt import parse_instant
 
 
 def _escape_like(text: str) -> str:
@@ -25,7 +25,7 @@ def list_milestones(ctx: Context) -> Reply:
     limit = query.get("limit", 10)
     offset = query.get("offset", 0)
     include_user_created = query.get("includeUserCreatedTargetGroups", False)
-    now = now_ms()
+    now = ctx.now
     where = ["org_id = ?"]
     args: list[Any] = [ctx.org_id]
     if not include_user_created:

@@ -1,8 +1,8 @@
 """Target periods (cycles): listTargetPeriods, createTargetPeriods, updateTargetPeriods.
 
-A period's status follows the clock, not the request: NOT_STARTED before its start, RUNNING
-inside it, ENDED after it. Updates obey Capillary's rules: a RUNNING period may only move its
-end date, a NOT_STARTED one both dates, an ENDED one nothing.
+A period's status follows the sandbox's clock (the request's `now`): NOT_STARTED before its
+start, RUNNING inside it, ENDED after it. Updates obey Capillary's rules: a RUNNING period may
+only move its end date, a NOT_STARTED one both dates, an ENDED one nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sandbox.context import Context
 from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.resources.common import attribution, dump_doc, group_row, load_doc
-from sandbox.timefmt import date_str, now_ms, parse_instant
+from sandbox.timefmt import date_str, parse_instant
 
 
 def status(row: sqlite3.Row, now: int) -> str:
@@ -46,9 +46,14 @@ def rows_of(db: sqlite3.Connection, group_id: int) -> list[sqlite3.Row]:
 
 
 def insert(
-    db: sqlite3.Connection, org_id: int, till_id: int, group_id: int, items: list[dict[str, Any]]
+    db: sqlite3.Connection,
+    org_id: int,
+    till_id: int,
+    group_id: int,
+    items: list[dict[str, Any]],
+    *,
+    now: int,
 ) -> list[int]:
-    now = now_ms()
     ids = []
     for index, item in enumerate(items):
         start = parse_instant(item["startDate"])
@@ -86,20 +91,18 @@ def list_target_periods(ctx: Context) -> list[dict[str, Any]]:
     db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
-    now = now_ms()
-    return [render(db, row, now) for row in rows_of(db, group_id)]
+    return [render(db, row, ctx.now) for row in rows_of(db, group_id)]
 
 
 def create_target_periods(ctx: Context) -> list[dict[str, Any]]:
     db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
-    ids = insert(db, ctx.org_id, ctx.till_id, group_id, list(ctx.body))
+    ids = insert(db, ctx.org_id, ctx.till_id, group_id, list(ctx.body), now=ctx.now)
     refresh_group_window(db, group_id)
     ctx.touch(group_id)
-    now = now_ms()
     return [
-        render(db, db.execute("SELECT * FROM periods WHERE id = ?", (pid,)).fetchone(), now)
+        render(db, db.execute("SELECT * FROM periods WHERE id = ?", (pid,)).fetchone(), ctx.now)
         for pid in ids
     ]
 
@@ -114,7 +117,7 @@ def update_target_periods(ctx: Context) -> list[dict[str, Any]]:
     db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
-    now = now_ms()
+    now = ctx.now
     updated = []
     for item in ctx.body:
         row = db.execute(

@@ -17,7 +17,7 @@ from sandbox.errors import (
 )
 from sandbox.resources import periods, targets
 from sandbox.resources.common import attribution, dump_doc, group_row, load_doc
-from sandbox.timefmt import date_str, iso_millis, iso_seconds, now_ms, parse_instant
+from sandbox.timefmt import date_str, iso_millis, iso_seconds, parse_instant
 
 STREAK_TYPES = ("STREAKS", "NON_CONTINUOUS_STREAKS")
 # Group-level members copied from a create request into storage, as sent.
@@ -81,9 +81,9 @@ def render(
     with_periods: bool = True,
     with_targets: bool = True,
     with_active_period: bool = True,
-    now: int | None = None,
+    now: int,
 ) -> dict[str, Any]:
-    now = now_ms() if now is None else now
+    """The group as a read returns it, with period status as of `now` (epoch ms)."""
     doc = load_doc(row)
     period_rows = periods.rows_of(db, row["id"])
     first = period_rows[0]["start_ms"] if period_rows else None
@@ -143,8 +143,10 @@ def _adjust_counts(db: sqlite3.Connection, org_id: int, user_created: bool, delt
     )
 
 
-def create(db: sqlite3.Connection, org_id: int, till_id: int, body: dict[str, Any]) -> int:
-    """Insert a group with its periods, targets and streaks; returns the new id."""
+def create(
+    db: sqlite3.Connection, org_id: int, till_id: int, body: dict[str, Any], *, now: int
+) -> int:
+    """Insert a group with its periods, targets and streaks, created at `now`; returns its id."""
     name = body["name"]
     if name_taken(db, org_id, name):
         raise name_conflict(name)
@@ -163,7 +165,6 @@ def create(db: sqlite3.Connection, org_id: int, till_id: int, body: dict[str, An
         doc["unifiedTargetExpression"] = {
             key: expression[key] for key in ("aggregation", "thresholdValue") if key in expression
         }
-    now = now_ms()
     user_created = bool(body.get("userCreated", False))
     cursor = db.execute(
         "INSERT INTO target_groups (org_id, name, name_key, tracking_type, active, user_created, "
@@ -185,9 +186,9 @@ def create(db: sqlite3.Connection, org_id: int, till_id: int, body: dict[str, An
     )
     group_id = cursor.lastrowid
     assert group_id is not None
-    periods.insert(db, org_id, till_id, group_id, body.get("periods", []))
+    periods.insert(db, org_id, till_id, group_id, body.get("periods", []), now=now)
     for item in body.get("targets", []):
-        targets.insert(db, org_id, till_id, group_id, item)
+        targets.insert(db, org_id, till_id, group_id, item, now=now)
     for streak in body.get("streaks", []) if body["trackingType"] in STREAK_TYPES else []:
         db.execute(
             "INSERT INTO streaks (org_id, group_id, name, count, created_ms, updated_ms, "
@@ -218,9 +219,9 @@ def _fetch(db: sqlite3.Connection, group_id: int) -> sqlite3.Row:
 
 def create_target_group(ctx: Context) -> dict[str, Any]:
     db = ctx.db
-    group_id = create(db, ctx.org_id, ctx.till_id, ctx.body)
+    group_id = create(db, ctx.org_id, ctx.till_id, ctx.body, now=ctx.now)
     ctx.touch(group_id)
-    return render(db, _fetch(db, group_id))
+    return render(db, _fetch(db, group_id), now=ctx.now)
 
 
 def list_target_groups(ctx: Context) -> list[dict[str, Any]]:
@@ -231,10 +232,9 @@ def list_target_groups(ctx: Context) -> list[dict[str, Any]]:
         sql += " AND user_created = 0"
     if ctx.query.get("includeOnlyActive", False):
         sql += " AND active = 1"
-    now = now_ms()
     with_periods = bool(ctx.query.get("includePeriods", False))
     return [
-        render(db, row, with_periods=with_periods, with_targets=False, now=now)
+        render(db, row, with_periods=with_periods, with_targets=False, now=ctx.now)
         for row in db.execute(sql + " ORDER BY id", args)
     ]
 
@@ -259,7 +259,7 @@ def update_target_group(ctx: Context) -> dict[str, Any]:
     db.execute(
         "UPDATE target_groups SET name = ?, name_key = ?, active = ?, doc = ?, updated_ms = ?, "
         "updated_by = ? WHERE id = ?",
-        (name, name_key(name), active, dump_doc(doc), now_ms(), ctx.till_id, row["id"]),
+        (name, name_key(name), active, dump_doc(doc), ctx.now, ctx.till_id, row["id"]),
     )
     for item in body.get("targets", []):
         target = db.execute(
@@ -267,15 +267,15 @@ def update_target_group(ctx: Context) -> dict[str, Any]:
         ).fetchone()
         if target is not None:
             edits = {k: item[k] for k in ("name", "expression", "expressionJson") if k in item}
-            targets.apply_update(db, target, edits, ctx.till_id)
+            targets.apply_update(db, target, edits, ctx.till_id, now=ctx.now)
     for streak in body.get("streaks", []):
         db.execute(
             "UPDATE streaks SET name = ?, updated_ms = ?, updated_by = ? "
             "WHERE id = ? AND group_id = ?",
-            (streak["name"], now_ms(), ctx.till_id, streak.get("id"), row["id"]),
+            (streak["name"], ctx.now, ctx.till_id, streak.get("id"), row["id"]),
         )
     ctx.touch(row["id"])
-    return render(db, _fetch(db, row["id"]))
+    return render(db, _fetch(db, row["id"]), now=ctx.now)
 
 
 def delete(db: sqlite3.Connection, row: sqlite3.Row) -> None:

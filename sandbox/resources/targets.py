@@ -18,7 +18,6 @@ from sandbox.resources.common import (
     load_doc,
     target_row,
 )
-from sandbox.timefmt import now_ms
 
 EMF_RULESET_BASE = 126_000_000
 TRIGGER_KEYS = ("triggerName", "isActive", "triggerType", "triggerValueType", "triggerValue")
@@ -150,9 +149,14 @@ def _write_values(
 
 
 def insert(
-    db: sqlite3.Connection, org_id: int, till_id: int, group_id: int, item: dict[str, Any]
+    db: sqlite3.Connection,
+    org_id: int,
+    till_id: int,
+    group_id: int,
+    item: dict[str, Any],
+    *,
+    now: int,
 ) -> int:
-    now = now_ms()
     entity = item["targetEntity"]
     event = item.get("eventName")
     if event is None and entity in ("TRANSACTION", "LINEITEM"):
@@ -213,7 +217,7 @@ def refresh_rule_expression(db: sqlite3.Connection, group_id: int) -> None:
 
 
 def apply_update(
-    db: sqlite3.Connection, row: sqlite3.Row, item: dict[str, Any], till_id: int
+    db: sqlite3.Connection, row: sqlite3.Row, item: dict[str, Any], till_id: int, *, now: int
 ) -> None:
     """Apply the editable members present in `item` to an existing target."""
     doc = load_doc(row)
@@ -236,7 +240,7 @@ def apply_update(
     db.execute(
         "UPDATE targets SET target_type = ?, target_entity = ?, event_name = ?, "
         "enrolment_method = ?, active = ?, updated_ms = ?, updated_by = ?, doc = ? WHERE id = ?",
-        (*columns.values(), now_ms(), till_id, dump_doc(doc), row["id"]),
+        (*columns.values(), now, till_id, dump_doc(doc), row["id"]),
     )
     if "defaultValues" in item:
         _update_values(db, row["id"], row["group_id"], item["defaultValues"])
@@ -274,7 +278,7 @@ def create_targets(ctx: Context) -> list[dict[str, Any]]:
     db = ctx.db
     group_id = ctx.path["targetGroupId"]
     group_row(db, ctx.org_id, group_id)
-    ids = [insert(db, ctx.org_id, ctx.till_id, group_id, item) for item in ctx.body]
+    ids = [insert(db, ctx.org_id, ctx.till_id, group_id, item, now=ctx.now) for item in ctx.body]
     refresh_rule_expression(db, group_id)
     ctx.touch(group_id)
     return [
@@ -285,7 +289,7 @@ def create_targets(ctx: Context) -> list[dict[str, Any]]:
 def update_target(ctx: Context) -> dict[str, Any]:
     db = ctx.db
     row = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
-    apply_update(db, row, ctx.body, ctx.till_id)
+    apply_update(db, row, ctx.body, ctx.till_id, now=ctx.now)
     refresh_rule_expression(db, row["group_id"])
     ctx.touch(row["group_id"])
     return render(db, db.execute("SELECT * FROM targets WHERE id = ?", (row["id"],)).fetchone())
@@ -296,7 +300,7 @@ def deactivate_target(ctx: Context) -> bool:
     row = target_row(db, ctx.org_id, ctx.path["targetGroupId"], ctx.path["targetId"])
     db.execute(
         "UPDATE targets SET active = 0, updated_ms = ?, updated_by = ? WHERE id = ?",
-        (now_ms(), ctx.till_id, row["id"]),
+        (ctx.now, ctx.till_id, row["id"]),
     )
     refresh_rule_expression(db, row["group_id"])
     ctx.touch(row["group_id"])

@@ -11,7 +11,6 @@ from sandbox.context import Context
 from sandbox.errors import not_found
 from sandbox.resources import targets
 from sandbox.resources.common import dump_doc, group_row, load_doc
-from sandbox.timefmt import now_ms
 
 
 def update_unified_targets(ctx: Context) -> dict[str, Any]:
@@ -33,19 +32,19 @@ def update_unified_targets(ctx: Context) -> dict[str, Any]:
             ).fetchone()
             if row is None:
                 raise not_found(f"Target {item['id']} in target group {group_id}")
-            targets.apply_update(db, row, item, ctx.till_id)
+            targets.apply_update(db, row, item, ctx.till_id, now=ctx.now)
             touched.append(row["id"])
         else:
             # A target without an id joins the group; TargetUpdate does not require an entity,
             # and a transaction target is what unified groups combine most.
             new = {"targetEntity": "TRANSACTION", **item}
-            touched.append(targets.insert(db, ctx.org_id, ctx.till_id, group_id, new))
+            touched.append(targets.insert(db, ctx.org_id, ctx.till_id, group_id, new, now=ctx.now))
     deactivated = list(dict.fromkeys(body.get("deactivateTargetIds", [])))
     for target_id in deactivated:
         cursor = db.execute(
             "UPDATE targets SET active = 0, updated_ms = ?, updated_by = ? "
             "WHERE id = ? AND group_id = ?",
-            (now_ms(), ctx.till_id, target_id, group_id),
+            (ctx.now, ctx.till_id, target_id, group_id),
         )
         if cursor.rowcount == 0:
             raise not_found(f"Target {target_id} in target group {group_id}")

@@ -17,7 +17,6 @@ from sandbox.timefmt import (
     date_str,
     iso_millis,
     iso_seconds,
-    now_ms,
 )
 
 
@@ -235,7 +234,7 @@ def list_user_target_groups(ctx: Context) -> dict[str, Any]:
         # Customers exist in the sandbox once enrolled or once they have activity
         # (see /sandbox/openapi.yaml); any other id is unknown to this org.
         raise ApiError(404, f"Invalid userId: no customer {user_id} in this org", INVALID_USER_ID)
-    now = now_ms()
+    now = ctx.now
     activities = _activities(db, ctx.org_id, user_id)
     groups = []
     enrolments = db.execute(

@@ -1,4 +1,8 @@
-"""Valid request bodies per operation, and a way to fill path parameters with real ids."""
+"""Valid request bodies per operation, and a way to fill path parameters with real ids.
+
+Dates are relative to the tests' now (tests/clock.py): a group's default periods have not
+started yet, whatever the date the suite runs at.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import itertools
 from typing import Any
 
 import httpx
+
+from tests.clock import at, days_from_now
 
 _counter = itertools.count(1)
 
@@ -26,6 +32,19 @@ def target(name: str = "t", **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def future_periods() -> list[dict[str, Any]]:
+    """Two back-to-back 30-day periods starting 30 days from now: the second given as
+    date-times, the first as dates (both forms are valid)."""
+    return [
+        {"startDate": days_from_now(30), "endDate": days_from_now(59), "refCode": "Cycle_1"},
+        {
+            "startDate": f"{days_from_now(60)}T00:00:00.000Z",
+            "endDate": f"{days_from_now(89)}T23:59:59.999Z",
+            "refCode": "Cycle_2",
+        },
+    ]
+
+
 def group(tracking: str = "DEFAULT", **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": unique(f"{tracking} group"),
@@ -36,14 +55,7 @@ def group(tracking: str = "DEFAULT", **overrides: Any) -> dict[str, Any]:
         "totalPeriods": 2,
         "recurringCycles": 0,
         "preferredTillId": 75000001,
-        "periods": [
-            {"startDate": "2030-01-01", "endDate": "2030-01-31", "refCode": "Cycle_1"},
-            {
-                "startDate": "2030-02-01T00:00:00.000Z",
-                "endDate": "2030-02-28T23:59:59.999Z",
-                "refCode": "Cycle_2",
-            },
-        ],
+        "periods": future_periods(),
         "targets": [target()],
     }
     if tracking == "UNIFIED":
@@ -71,13 +83,13 @@ def bodies(group_id: int, target_id: int, period_id: int) -> dict[str, Any]:
         "createTargetGroup": group(),
         "updateTargetGroup": {"name": unique("renamed"), "description": "new"},
         "checkNameValidity": {"type": "targetGroupName", "value": "free name"},
-        "createTargetPeriods": [{"startDate": "2031-01-01", "endDate": "2031-01-31"}],
+        "createTargetPeriods": [{"startDate": days_from_now(90), "endDate": days_from_now(119)}],
         "updateTargetPeriods": [
             {
                 "id": period_id,
                 "description": "d",
-                "startDate": "2030-01-01",
-                "endDate": "2030-01-30",
+                "startDate": days_from_now(30),
+                "endDate": days_from_now(58),
             }
         ],
         "createTargets": [target("extra")],
@@ -88,8 +100,8 @@ def bodies(group_id: int, target_id: int, period_id: int) -> dict[str, Any]:
         ],
         "generateOauthToken": {"key": "demo-key", "secret": "demo-secret"},
         "createUserEnrolment": {"targetGroupId": group_id},
-        "createUserTransaction": {"occurredOn": "2030-01-05T10:00:00Z", "amount": 10},
-        "createUserEvent": {"eventName": "walk", "occurredOn": "2030-01-05T10:00:00Z"},
+        "createUserTransaction": {"occurredOn": at(34), "amount": 10},
+        "createUserEvent": {"eventName": "walk", "occurredOn": at(34)},
     }
 
 

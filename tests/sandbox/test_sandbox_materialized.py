@@ -5,58 +5,53 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.app import Settings, create_app
 from sandbox.resources import target_groups
 from sandbox.resources.materialized import WITH_DOCS, group_json
-from sandbox.seed import DEMO
 from sandbox.store import Store
-from sandbox.timefmt import now_ms
+from tests.clock import days_from_now
+from tests.sandbox.inprocess import InProcess, inprocess_sandbox
 from tests.sandbox.sandbox_samples import group, target
 
 
 @pytest.fixture
-def app_and_store(tmp_path: Path) -> Iterator[tuple[_Sync, Store]]:
-    store = Store(tmp_path / "m.db")
-    app = create_app(Settings(db=str(tmp_path / "m.db")), store)
-    transport = httpx.ASGITransport(app=app)
-    client = httpx.AsyncClient(transport=transport, base_url="http://sandbox")
-    yield _Sync(client), store
-    store.close()
+def box(tmp_path: Path) -> Iterator[InProcess]:
+    with inprocess_sandbox(tmp_path) as running:
+        yield running
 
 
-class _Sync:
-    """A synchronous face over the ASGI client, enough for these tests."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.headers = {"Authorization": DEMO.basic_header}
-
-    def request(self, method: str, url: str, body: object = None) -> httpx.Response:
-        import asyncio  # noqa: PLC0415
-
-        return asyncio.run(self.client.request(method, url, json=body, headers=self.headers))
+@pytest.fixture
+def client(box: InProcess) -> Iterator[httpx.Client]:
+    with box.client() as c:
+        yield c
 
 
-def _assert_fresh(store: Store) -> None:
-    now = now_ms()
-    for row in store.db.execute(WITH_DOCS):
+def _data(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def _assert_fresh(store: Store, now: int) -> None:
+    rows = store.db.execute(WITH_DOCS).fetchall()
+    assert rows
+    for row in rows:
         for with_periods in (True, False):
             live = target_groups.render(store.db, row, with_periods=with_periods, now=now)
             stored = json.loads(group_json(store.db, row, with_periods=with_periods, now=now))
-            assert row["valid_until"] is not None
+            assert row["valid_until"] is not None and now < row["valid_until"], row["id"]
             assert stored == live, row["id"]
 
 
 def test_every_write_keeps_the_stored_document_current(
-    app_and_store: tuple[_Sync, Store],
+    box: InProcess, client: httpx.Client
 ) -> None:
-    client, store = app_and_store
-    _assert_fresh(store)
-    created = client.request("POST", "/v3/targetGroups", group("UNIFIED")).json()["data"]
+    store = box.store
+    _assert_fresh(store, box.clock())
+    created = _data(client.post("/v3/targetGroups", json=group("UNIFIED")))
     gid, first = created["id"], created["targets"][0]["id"]
     period = created["periods"][0]["id"]
     writes = [
@@ -68,7 +63,7 @@ def test_every_write_keeps_the_stored_document_current(
         (
             "POST",
             f"/v3/targetGroups/{gid}/targetPeriods",
-            [{"startDate": "2031-01-01", "endDate": "2031-01-02"}],
+            [{"startDate": days_from_now(120), "endDate": days_from_now(121)}],
         ),
         (
             "PUT",
@@ -77,8 +72,8 @@ def test_every_write_keeps_the_stored_document_current(
                 {
                     "id": period,
                     "description": "p",
-                    "startDate": "2030-01-02",
-                    "endDate": "2030-01-20",
+                    "startDate": days_from_now(31),
+                    "endDate": days_from_now(49),
                 }
             ],
         ),
@@ -96,21 +91,32 @@ def test_every_write_keeps_the_stored_document_current(
         ("DELETE", f"/v3/targetGroups/{gid}/targets/{first}", None),
     ]
     for method, url, body in writes:
-        response = client.request(method, url, body)
-        assert response.status_code == 200, response.text
-        _assert_fresh(store)
-        fetched = client.request("GET", f"/v3/targetGroups/{gid}").json()["data"]
+        before = store.db.execute(
+            "SELECT full_json FROM group_docs WHERE group_id = ?", (gid,)
+        ).fetchone()[0]
+        _data(client.request(method, url, json=body))
+        _assert_fresh(store, box.clock())
         row = store.db.execute(f"{WITH_DOCS} WHERE g.id = ?", (gid,)).fetchone()
-        assert fetched == json.loads(group_json(store.db, row, with_periods=True, now=now_ms()))
+        # Every write changes what the group renders, so its stored document was replaced.
+        assert row["full_json"] != before, (method, url)
+        fetched = _data(client.get(f"/v3/targetGroups/{gid}"))
+        assert fetched == json.loads(row["full_json"])
 
 
-def test_a_document_past_a_period_boundary_is_not_used(app_and_store: tuple[_Sync, Store]) -> None:
-    client, store = app_and_store
-    gid = client.request("POST", "/v3/targetGroups", group()).json()["data"]["id"]
+def test_a_document_past_a_period_boundary_is_not_used(
+    box: InProcess, client: httpx.Client
+) -> None:
+    store = box.store
+    gid = _data(client.post("/v3/targetGroups", json=group()))["id"]
+    # A marker document shows whether reads use the stored copy or render live.
     store.db.execute("UPDATE group_docs SET full_json = '{}' WHERE group_id = ?", (gid,))
-    assert client.request("GET", f"/v3/targetGroups/{gid}").json()["data"] == {}
-    # Once the clock passes valid_until, the read renders live instead.
-    store.db.execute(
-        "UPDATE group_docs SET valid_until = ? WHERE group_id = ?", (now_ms() - 1, gid)
-    )
-    assert client.request("GET", f"/v3/targetGroups/{gid}").json()["data"]["id"] == gid
+    until = store.db.execute(
+        "SELECT valid_until FROM group_docs WHERE group_id = ?", (gid,)
+    ).fetchone()[0]
+    box.clock.advance(ms=until - 1 - box.clock())
+    assert _data(client.get(f"/v3/targetGroups/{gid}")) == {}
+    # At the first period's start its status changes, so the read renders live instead.
+    box.clock.advance(ms=1)
+    fetched = _data(client.get(f"/v3/targetGroups/{gid}"))
+    assert fetched["id"] == gid
+    assert [p["periodStatus"] for p in fetched["periods"]] == ["RUNNING", "NOT_STARTED"]
