@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox import seed
+from sandbox.clock import parse_start
 from sandbox.store import StoreError
+from sandbox.timefmt import iso_seconds
 
 DESCRIPTION = """\
 Stateful sandbox of Capillary's Target group controller API (Milestones & Streaks).
@@ -24,12 +26,15 @@ users and record their activity are described at /sandbox/openapi.yaml.
 EPILOG = """\
 environment variables (flags win):
   SANDBOX_HOST, SANDBOX_PORT, SANDBOX_DB, SANDBOX_TOKEN_TTL, SANDBOX_MAX_BODY
+  SANDBOX_NOW      like --now
   SANDBOX_BUNDLE   another bundled spec to serve (default generated/openapi.json)
 
 examples:
   python -m sandbox                         127.0.0.1:8080, ./sandbox.db
   python -m sandbox --port 9000 --reset     start again from the seeded demo data
   python -m sandbox --port 0                any free port (the base URL is printed)
+  python -m sandbox --now 2031-06-01 --reset
+                                            run as if today were 1 June 2031 (UTC)
 """
 
 
@@ -87,7 +92,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=_env_int("SANDBOX_MAX_BODY", 1_048_576),
         help="largest accepted request body in bytes; larger ones get 413 (default 1 MiB)",
     )
+    parser.add_argument(
+        "--now",
+        default=os.environ.get("SANDBOX_NOW") or None,
+        metavar="ISO_DATE",
+        help="start the sandbox's clock at this ISO date (midnight UTC) or date-time, e.g. "
+        "2031-06-01 or 2031-06-01T09:30:00Z; it then advances in real time. Period and "
+        "milestone status, token expiry and the seeded demo dates follow it "
+        "(default: the machine's clock, env SANDBOX_NOW)",
+    )
     args = parser.parse_args(argv)
+    args.start_ms = None
+    if args.now is not None:
+        try:
+            args.start_ms = parse_start(args.now)
+        except ValueError as exc:
+            raise CliError(f"--now (or SANDBOX_NOW): {exc}") from None
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
     if args.token_ttl < 1:
@@ -137,7 +157,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _banner(base_url: str, db: str) -> str:
+def _banner(base_url: str, db: str, start_ms: int | None) -> str:
     lines = [
         "Capillary target-groups sandbox",
         f"  base URL        {base_url}",
@@ -145,8 +165,10 @@ def _banner(base_url: str, db: str) -> str:
         f"  sandbox routes  {base_url}/sandbox/openapi.yaml  (enrol users, record activity)",
         f"  docs            {base_url}/docs",
         f"  database        {db}",
-        "  demo credentials",
     ]
+    if start_ms is not None:
+        lines.append(f"  clock           from {iso_seconds(start_ms)}, advancing in real time")
+    lines.append("  demo credentials")
     for credential in seed.DEMO_CREDENTIALS:
         lines.append(f"    {credential.label:<14}{credential.describe()}")
     lines.append("  stop with Ctrl+C")
@@ -169,12 +191,18 @@ def _main(argv: Sequence[str] | None) -> int:
     import uvicorn  # noqa: PLC0415
 
     from sandbox.app import Settings, create_app  # noqa: PLC0415
+    from sandbox.clock import starting_at, system_clock  # noqa: PLC0415
     from sandbox.openapi import BUNDLE_JSON  # noqa: PLC0415
 
     if not BUNDLE_JSON.is_file():
         raise CliError(f"{BUNDLE_JSON} not found: run `make bundle` (or `make generate`) first")
     _prepare_db(args.db, args.reset)
-    settings = Settings(db=args.db, token_ttl_seconds=args.token_ttl, max_body_bytes=args.max_body)
+    settings = Settings(
+        db=args.db,
+        token_ttl_seconds=args.token_ttl,
+        max_body_bytes=args.max_body,
+        clock=system_clock if args.start_ms is None else starting_at(args.start_ms),
+    )
     try:
         app = create_app(settings)
     except StoreError as exc:
@@ -182,7 +210,7 @@ def _main(argv: Sequence[str] | None) -> int:
     sock = _bind(args.host, args.port)
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
-    print(_banner(f"http://{shown_host}:{port}", args.db), flush=True)
+    print(_banner(f"http://{shown_host}:{port}", args.db, args.start_ms), flush=True)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

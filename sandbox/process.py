@@ -17,7 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,19 +90,21 @@ def running_sandbox(
     command: list[str] | None = None,
     workdir: Path | None = None,
     env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[Sandbox]:
     """Start a sandbox (or ``command``, which must print the same banner and take the same
     ``--host/--port/--db`` flags) and yield it once it serves.
 
     ``workdir`` holds the database and the log: a new temporary folder (so a fresh database),
     removed afterwards, when not given. ``env`` defaults to :func:`default_environment`.
+    ``args`` are more flags for the sandbox, e.g. ``["--now", "2031-06-01"]``.
     """
     owned = workdir is None
     folder = Path(tempfile.mkdtemp(prefix="sandbox-")) if workdir is None else workdir
     db = folder / "sandbox.db"
     log = folder / "sandbox.log"
     base = command or [sys.executable, "-m", "sandbox"]
-    argv = [*base, "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+    argv = [*base, "--host", "127.0.0.1", "--port", "0", "--db", str(db), *args]
     try:
         with log.open("wb") as sink:
             process = subprocess.Popen(

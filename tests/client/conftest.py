@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.process import Sandbox, running_sandbox
+from tests import clock
 
 from .fault_server import FaultServer, running_fault_server
 
@@ -21,8 +22,10 @@ READ_ONLY_USERNAME, READ_ONLY_PASSWORD = "demo.readonly", "readonly123"
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """One sandbox process for the session, on a free port, with a fresh database file."""
-    with running_sandbox(workdir=tmp_path_factory.mktemp("sdk-sandbox")) as box:
+    """One sandbox process for the session, on a free port, with a fresh database file, its
+    clock started at the tests' now (tests/clock.py)."""
+    workdir = tmp_path_factory.mktemp("sdk-sandbox")
+    with running_sandbox(workdir=workdir, args=clock.sandbox_args()) as box:
         yield box
 
 

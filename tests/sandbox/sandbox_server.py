@@ -1,4 +1,7 @@
-"""Start and stop the real sandbox process (`python -m sandbox`) on a free port."""
+"""Start and stop the real sandbox process (`python -m sandbox`) on a free port.
+
+Its clock starts at the tests' now (tests/clock.py) unless a test passes other clock flags.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from sandbox.seed import DEMO, Credential
+from tests import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 20.0
@@ -23,6 +27,7 @@ class Server:
     base_url: str
     db: Path
     process: subprocess.Popen[str]
+    banner: str
 
     def client(self, credential: Credential | None = DEMO, timeout: float = 10.0) -> httpx.Client:
         headers = {"Authorization": credential.basic_header} if credential is not None else {}
@@ -34,8 +39,16 @@ class Server:
         return path.read_text() if path.exists() else ""
 
 
-def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    db: Path,
+    *,
+    reset: bool = True,
+    env: dict[str, str] | None = None,
+    clock_args: list[str] | None = None,
+) -> Server:
+    """Start a sandbox on `db`; `clock_args` replace `--now <tests' now>` (pass [] for none)."""
     args = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+    args += clock.sandbox_args() if clock_args is None else clock_args
     if reset:
         args.append("--reset")
     # The server's log (tracebacks of any 500) goes next to its database for post-mortems.
@@ -51,12 +64,16 @@ def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = N
     deadline = time.monotonic() + START_TIMEOUT
     assert process.stdout is not None
     base_url = None
+    banner: list[str] = []
+    # The banner is printed in one write, ending with how to stop the server.
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
+        banner.append(line)
         if "base URL" in line:
             base_url = line.split()[-1]
+        if "stop with Ctrl+C" in line:
             break
     if base_url is None:
         process.kill()
@@ -71,7 +88,7 @@ def start_server(db: Path, *, reset: bool = True, env: dict[str, str] | None = N
         except httpx.TransportError:
             time.sleep(0.05)
     log.close()
-    return Server(base_url, db, process)
+    return Server(base_url, db, process, "".join(banner))
 
 
 def stop_server(server: Server, *, kill: bool = False) -> None:

@@ -31,7 +31,16 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_help() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for word in ("--host", "--port", "--db", "--reset", "SANDBOX_PORT", "/sandbox/openapi.yaml"):
+    for word in (
+        "--host",
+        "--port",
+        "--db",
+        "--reset",
+        "--now",
+        "SANDBOX_PORT",
+        "SANDBOX_NOW",
+        "/sandbox/openapi.yaml",
+    ):
         assert word in result.stdout
 
 
@@ -67,6 +76,52 @@ def test_bad_arguments() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--now", "2031-02-30"], {}),
+        (["--now", "next tuesday"], {}),
+        ([], {"SANDBOX_NOW": "2031/06/01"}),
+    ],
+    ids=["impossible-day", "words", "env"],
+)
+def test_bad_now_is_one_line(tmp_path: Path, args: list[str], env: dict[str, str]) -> None:
+    result = run(*args, "--port", "0", "--db", str(tmp_path / "x.db"), env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("sandbox: error: --now (or SANDBOX_NOW): not an ISO date")
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--now", "2031-06-01T09:30:00+02:00"], {}), ([], {"SANDBOX_NOW": "2031-06-01T07:30:00Z"})],
+    ids=["flag", "env"],
+)
+def test_now_starts_the_clock(tmp_path: Path, args: list[str], env: dict[str, str]) -> None:
+    server = start_server(tmp_path / "now.db", env=env, clock_args=args)
+    try:
+        assert "clock           from 2031-06-01T07:30:00Z" in server.banner
+        with server.client() as client:
+            listed = client.get("/v3/targetGroups", params={"includePeriods": "true"})
+            created = client.post(
+                "/v3/targetGroups",
+                json={"name": "on the clock", "trackingType": "DEFAULT", "totalPeriods": 1},
+            )
+    finally:
+        stop_server(server)
+    monthly = next(g for g in listed.json()["data"] if g["name"] == "Spend 5000 in 30 days")
+    assert [(p["startDate"], p["periodStatus"]) for p in monthly["periods"]] == [
+        ("2031-05-02", "ENDED"),
+        ("2031-06-01", "RUNNING"),
+        ("2031-07-01", "NOT_STARTED"),
+    ]
+    # The clock then runs on from its start (the test allows it ten minutes).
+    stamp = created.json()["data"]["attribution"]["createdOnISO"]
+    assert "2031-06-01T07:30:00Z" <= stamp < "2031-06-01T07:40:00Z"
+
+
 def test_banner_reset_and_persistence(tmp_path: Path) -> None:
     db = tmp_path / "keep.db"
     server = start_server(db)
@@ -82,12 +137,16 @@ def test_banner_reset_and_persistence(tmp_path: Path) -> None:
     server = start_server(db, reset=False)
     try:
         with server.client() as client:
-            assert client.get("/v3/milestones", params={"name": "persisted"}).json()["data"]
+            kept = client.get("/v3/milestones", params={"name": "persisted"}).json()["data"]
+            assert [g["id"] for g in kept] == [created.json()["data"]["id"]]
     finally:
         stop_server(server)
     server = start_server(db, reset=True)
     try:
         with server.client() as client:
-            assert not client.get("/v3/milestones", params={"name": "persisted"}).json()["data"]
+            page = client.get("/v3/milestones", params={"name": "persisted"}).json()
+            assert page["data"] == [] and page["pagination"]["total"] == 0
+            # A reset database is seeded again.
+            assert len(client.get("/v3/targetGroups").json()["data"]) == 7
     finally:
         stop_server(server)
