@@ -1,11 +1,20 @@
-"""Every operation through the SDK against a real sandbox process over HTTP."""
+"""Every operation through the SDK against a real sandbox process over HTTP.
+
+The sandbox's clock starts at the tests' now (tests/clock.py) and every date here is relative
+to it, so the suite passes at any date (CAP_TEST_NOW).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import hashlib
+import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -43,12 +52,13 @@ from capillary_target_groups.models import (
     TransactionTargetCreate,
     TransactionTargetEntity,
     TransactionTargetType,
+    UnifiedTargetExpression,
     UnifiedTargetExpressionInput,
     UnifiedTargetsUpdate,
 )
-from capillary_target_groups.types import UNSET
 
 from sandbox.process import Sandbox
+from tests.clock import days_from_now
 
 from .conftest import (
     DEMO_OAUTH_KEY,
@@ -67,9 +77,12 @@ def unique(prefix: str) -> str:
 
 
 def periods(count: int = 2) -> list[TargetPeriodCreate]:
+    """`count` 28-day periods, 30 days apart, the first starting 30 days from now."""
     return [
         TargetPeriodCreate(
-            start_date=f"2030-0{i + 1}-01", end_date=f"2030-0{i + 1}-28", ref_code=f"Cycle_{i + 1}"
+            start_date=days_from_now(30 * (i + 1)),
+            end_date=days_from_now(30 * (i + 1) + 27),
+            ref_code=f"Cycle_{i + 1}",
         )
         for i in range(count)
     ]
@@ -90,6 +103,44 @@ def client(sandbox: Sandbox) -> Iterator[CapillaryTargetGroups]:
         base_url=sandbox.base_url, username=DEMO_USERNAME, password=DEMO_PASSWORD
     ) as sdk:
         yield sdk
+
+
+@dataclass
+class Wire:
+    """Every request and response a client exchanged, as they went over the wire."""
+
+    sent: list[httpx.Request] = field(default_factory=list)
+    received: list[httpx.Response] = field(default_factory=list)
+
+    def keep(self, response: httpx.Response) -> None:
+        response.read()
+        self.received.append(response)
+
+
+@contextlib.contextmanager
+def recording(
+    sandbox: Sandbox, username: str = DEMO_USERNAME, password: str = DEMO_PASSWORD
+) -> Iterator[tuple[CapillaryTargetGroups, Wire]]:
+    """A client of the sandbox, and the Wire its exchanges are kept in."""
+    wire = Wire()
+    hooks: dict[str, list[Any]] = {"request": [wire.sent.append], "response": [wire.keep]}
+    with (
+        httpx.Client(event_hooks=hooks) as http,
+        CapillaryTargetGroups(
+            base_url=sandbox.base_url, username=username, password=password, http_client=http
+        ) as sdk,
+    ):
+        yield sdk, wire
+
+
+def basic(username: str, password: str) -> str:
+    """The Authorization header Capillary's Basic scheme expects (md5 of the password)."""
+    return "Basic " + base64.b64encode(f"{username}:{_md5(password)}".encode()).decode()
+
+
+def sent_json(request: httpx.Request) -> Any:
+    assert request.headers["content-type"] == "application/json"
+    return json.loads(request.content)
 
 
 def create_group(client: CapillaryTargetGroups) -> TargetGroup:
@@ -130,26 +181,41 @@ def test_target_groups(client: CapillaryTargetGroups) -> None:
 def test_target_periods(client: CapillaryTargetGroups) -> None:
     group = create_group(client)
     listed = client.target_periods.list(group.id)
-    assert len(listed) == 2
+    assert [(str(p.start_date), str(p.end_date)) for p in listed] == [
+        (days_from_now(30), days_from_now(57)),
+        (days_from_now(60), days_from_now(87)),
+    ]
+    assert {p.period_status.value for p in listed if p.period_status} == {"NOT_STARTED"}
     created = client.target_periods.create(
         group.id,
-        body=[TargetPeriodCreate(start_date="2030-03-01", end_date="2030-03-31", ref_code="C3")],
+        body=[
+            TargetPeriodCreate(
+                start_date=days_from_now(90), end_date=days_from_now(119), ref_code="C3"
+            )
+        ],
     )
-    assert [p.ref_code for p in created] == ["C3"]
+    assert [(p.ref_code, str(p.start_date)) for p in created] == [("C3", days_from_now(90))]
     first = listed[0]
+    # A period that has not started may move both its dates.
     updated = client.target_periods.update(
         group.id,
         body=[
             TargetPeriodUpdate(
                 id=first.id,
                 description="renamed",
-                start_date=str(first.start_date),
-                end_date=str(first.end_date),
+                start_date=days_from_now(31),
+                end_date=days_from_now(56),
             )
         ],
     )
-    assert any(p.description == "renamed" for p in updated)
-    assert len(client.target_periods.list(group.id)) == 3
+    assert [(p.id, p.description, str(p.start_date), str(p.end_date)) for p in updated] == [
+        (first.id, "renamed", days_from_now(31), days_from_now(56))
+    ]
+    assert [p.ref_code for p in client.target_periods.list(group.id)] == [
+        "Cycle_1",
+        "Cycle_2",
+        "C3",
+    ]
 
 
 def test_targets_and_communications(client: CapillaryTargetGroups) -> None:
@@ -178,9 +244,11 @@ def test_targets_and_communications(client: CapillaryTargetGroups) -> None:
             )
         ],
     )
-    assert upserted
+    assert [(u.channel_id, u.message_template) for u in upserted] == [
+        (channels[0].id, "Almost there")
+    ]
     listed = client.communications.list(group.id, existing.id)
-    assert any(c.message_template == "Almost there" for c in listed)
+    assert [(c.id, c.message_template) for c in listed] == [(upserted[0].id, "Almost there")]
 
 
 def test_unified_targets(client: CapillaryTargetGroups) -> None:
@@ -198,7 +266,11 @@ def test_unified_targets(client: CapillaryTargetGroups) -> None:
             unified_target_expression=UnifiedTargetExpressionInput(threshold_value=300)
         ),
     )
-    assert result.unified_target_expression
+    expression = result.unified_target_expression
+    assert isinstance(expression, UnifiedTargetExpression)
+    assert expression.threshold_value == 300
+    ids = [t.id for t in group.targets or []]
+    assert expression.rule_expression == f"({ids[0]} & {ids[1]})"
 
 
 def test_the_five_kinds_of_create(client: CapillaryTargetGroups) -> None:
@@ -256,13 +328,14 @@ def test_users_target_groups(client: CapillaryTargetGroups, sandbox: Sandbox) ->
         json={"targetGroupId": group.id},
         auth=httpx.BasicAuth(DEMO_USERNAME, _md5(DEMO_PASSWORD)),
     )
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code == 200, response.text
     view = client.users.target_groups(user_id, include_inactive=True)
     assert view.user_id == user_id
     assert group.id in {g.id for g in view.target_groups}
-    with pytest.raises((BadRequestError, NotFoundError)) as caught:
+    with pytest.raises(NotFoundError) as caught:
         client.users.target_groups(987654321)
-    assert ErrorCode.INVALID_USER_ID in caught.value.codes
+    assert caught.value.status_code == 404
+    assert caught.value.codes == [ErrorCode.INVALID_USER_ID]
 
 
 def _md5(text: str) -> str:
@@ -276,32 +349,55 @@ def test_oauth(sandbox: Sandbox) -> None:
         token = sdk.oauth.generate_token(
             body=OauthTokenCreate(key=DEMO_OAUTH_KEY, secret=DEMO_OAUTH_SECRET)
         )
-        assert token.access_token and token.ttl_seconds > 0
-        assert sdk.communications.channels()
+        assert token.access_token and token.ttl_seconds == 3600
+        assert [c.name for c in sdk.communications.channels()] == ["SMS", "EMAIL", "MOBILE PUSH"]
 
 
-def test_errors_are_typed(client: CapillaryTargetGroups, sandbox: Sandbox) -> None:
-    group = create_group(client)
-    with pytest.raises(ConflictError) as conflict:
-        client.target_groups.create_default(name=group.name, total_periods=1)
+def test_errors_are_typed(sandbox: Sandbox) -> None:
+    with recording(sandbox) as (client, wire):
+        group = create_group(client)
+        wire.sent.clear()
+        with pytest.raises(ConflictError) as conflict:
+            client.target_groups.create_default(name=group.name, total_periods=1)
+        with pytest.raises(BadRequestError) as bad:
+            client.target_groups.create_default(name="x" * 201, total_periods=1)
+    # One request each (writes are not retried), as built by the SDK.
+    assert [(r.method, r.url.path) for r in wire.sent] == [("POST", "/v3/targetGroups")] * 2
+    assert [sent_json(r)["name"] for r in wire.sent] == [group.name, "x" * 201]
+    assert type(conflict.value) is ConflictError and conflict.value.status_code == 409
     assert conflict.value.codes == [ErrorCode.NAME_ALREADY_EXISTS]
-    assert conflict.value.request_id
-    with pytest.raises(BadRequestError) as bad:
-        client.target_groups.create_default(name="x" * 201, total_periods=1)
-    assert bad.value.errors
+    assert conflict.value.request_id == conflict.value.response.headers["X-Cap-Requestid"]
+    assert conflict.value.body["data"] is None
+    assert type(bad.value) is BadRequestError and bad.value.status_code == 400
+    assert bad.value.codes == [ErrorCode.TARGET_RULE_NAME_TOO_LONG]
+
     with (
-        CapillaryTargetGroups(
-            base_url=sandbox.base_url, username=DEMO_USERNAME, password="wrong"
-        ) as wrong,
-        pytest.raises(UnauthorizedError),
+        recording(sandbox, password="wrong") as (wrong, wire),
+        pytest.raises(UnauthorizedError) as denied,
     ):
         wrong.target_groups.list()
-    with CapillaryTargetGroups(
-        base_url=sandbox.base_url, username=READ_ONLY_USERNAME, password=READ_ONLY_PASSWORD
-    ) as read_only:
+    (request,) = wire.sent
+    assert (request.method, request.url.path) == ("GET", "/v3/targetGroups")
+    assert request.headers["authorization"] == basic(DEMO_USERNAME, "wrong")
+    assert type(denied.value) is UnauthorizedError
+    assert (denied.value.status_code, denied.value.codes) == (401, [401])
+
+    with recording(sandbox, READ_ONLY_USERNAME, READ_ONLY_PASSWORD) as (read_only, wire):
         assert read_only.target_groups.get(group.id).id == group.id
-        with pytest.raises(ForbiddenError):
+        with pytest.raises(ForbiddenError) as forbidden:
             read_only.target_groups.delete(group.id)
+        # Refused, so nothing was deleted.
+        assert read_only.target_groups.get(group.id).name == group.name
+    assert [(r.method, r.url.path) for r in wire.sent] == [
+        ("GET", f"/v3/targetGroups/{group.id}"),
+        ("DELETE", f"/v3/targetGroups/{group.id}"),
+        ("GET", f"/v3/targetGroups/{group.id}"),
+    ]
+    assert {r.headers["authorization"] for r in wire.sent} == {
+        basic(READ_ONLY_USERNAME, READ_ONLY_PASSWORD)
+    }
+    assert type(forbidden.value) is ForbiddenError
+    assert (forbidden.value.status_code, forbidden.value.codes) == (403, [403])
 
 
 def test_async_client(sandbox: Sandbox) -> None:
@@ -326,7 +422,25 @@ def test_async_client(sandbox: Sandbox) -> None:
     asyncio.run(scenario())
 
 
-def test_unset_is_not_sent(client: CapillaryTargetGroups) -> None:
+def test_unset_is_not_sent(sandbox: Sandbox) -> None:
     # Optional arguments left out stay out of the request (UNSET), they are not sent as null.
-    group = client.target_groups.create_default(name=unique("Minimal"), total_periods=1)
-    assert group.description in (None, UNSET, "")
+    name = unique("Minimal")
+    with recording(sandbox) as (client, wire):
+        group = client.target_groups.create_default(name=name, total_periods=1)
+    (request,) = wire.sent
+    (response,) = wire.received
+    assert (request.method, request.url.path) == ("POST", "/v3/targetGroups")
+    # Only what was passed, the tag, and the arguments whose default is a value, not UNSET.
+    assert sent_json(request) == {
+        "name": name,
+        "totalPeriods": 1,
+        "trackingType": "DEFAULT",
+        "active": True,
+        "userCreated": False,
+        "leaderboardEnabled": False,
+    }
+    assert response.status_code == 200
+    page = response.json()["data"]
+    assert (page["name"], page["totalPeriods"], page["description"]) == (name, 1, "")
+    assert (page["periods"], page["targets"], page["fromDate"]) == ([], [], None)
+    assert (group.id, group.description) == (page["id"], "")

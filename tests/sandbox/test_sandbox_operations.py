@@ -5,17 +5,26 @@ Every response is checked against the response schema the spec documents for its
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
-from sandbox.openapi import BUNDLE_JSON, BUNDLE_YAML
+from sandbox.openapi import BUNDLE_JSON, BUNDLE_YAML, SANDBOX_SPEC
+from tests.clock import days_from_now
 from tests.sandbox.sandbox_samples import create_group, group, target, unique
 from tests.sandbox.sandbox_server import Server
 from tests.sandbox.sandbox_spec_check import conformance_errors
 
 pytestmark = pytest.mark.slow
+SERVED: dict[str, tuple[Path, str]] = {
+    "/openapi.yaml": (BUNDLE_YAML, "application/yaml"),
+    "/openapi.json": (BUNDLE_JSON, "application/json"),
+    "/sandbox/openapi.yaml": (SANDBOX_SPEC, "application/yaml"),
+}
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -50,8 +59,10 @@ def test_create_each_tracking_type(client: httpx.Client, tracking: str) -> None:
     assert data["id"] > 0 and data["trackingType"] == tracking
     assert data["attribution"]["createdBy"]["code"] == "demo.till"
     assert data["attribution"]["createdOnISO"].endswith("Z")
-    assert [p["startDate"] for p in data["periods"]] == ["2030-01-01", "2030-02-01"]
-    assert data["targetCycleStartDate"] == "2030-01-01T00:00:00.000Z"
+    assert [p["startDate"] for p in data["periods"]] == [days_from_now(30), days_from_now(60)]
+    assert [p["endDate"] for p in data["periods"]] == [days_from_now(59), days_from_now(89)]
+    assert data["targetCycleStartDate"] == f"{days_from_now(30)}T00:00:00.000Z"
+    assert data["targetCycleEndDate"] == f"{days_from_now(89)}T23:59:59.999Z"
     assert all(p["periodStatus"] == "NOT_STARTED" for p in data["periods"])
     first = data["targets"][0]
     assert [v["defaultValue"] for v in first["defaultValues"]] == [100, 250.5]
@@ -240,7 +251,13 @@ def test_periods_create_list_update(client: httpx.Client) -> None:
     created = ok(
         client.post(
             f"/v3/targetGroups/{gid}/targetPeriods",
-            json=[{"startDate": "2030-03-01", "endDate": "2030-03-31", "refCode": "Cycle_3"}],
+            json=[
+                {
+                    "startDate": days_from_now(90),
+                    "endDate": days_from_now(119),
+                    "refCode": "Cycle_3",
+                }
+            ],
         )
     )
     assert created[0]["targetGroupId"] == gid and created[0]["periodStatus"] == "NOT_STARTED"
@@ -254,15 +271,15 @@ def test_periods_create_list_update(client: httpx.Client) -> None:
                 {
                     "id": created[0]["id"],
                     "description": "moved",
-                    "startDate": "2030-04-01",
-                    "endDate": "2030-04-30",
+                    "startDate": days_from_now(120),
+                    "endDate": days_from_now(149),
                 }
             ],
         )
     )
     assert (moved[0]["startDate"], moved[0]["endDate"], moved[0]["description"]) == (
-        "2030-04-01",
-        "2030-04-30",
+        days_from_now(120),
+        days_from_now(149),
         "moved",
     )
     error(
@@ -272,8 +289,8 @@ def test_periods_create_list_update(client: httpx.Client) -> None:
                 {
                     "id": 999999,
                     "description": "x",
-                    "startDate": "2030-04-01",
-                    "endDate": "2030-04-30",
+                    "startDate": days_from_now(120),
+                    "endDate": days_from_now(149),
                 }
             ],
         ),
@@ -285,8 +302,8 @@ def test_running_and_ended_period_rules(client: httpx.Client) -> None:
     data = create_group(
         client,
         periods=[
-            {"startDate": "2020-01-01", "endDate": "2020-01-31"},
-            {"startDate": "2020-02-01", "endDate": "2099-12-31"},
+            {"startDate": days_from_now(-60), "endDate": days_from_now(-31)},
+            {"startDate": days_from_now(-30), "endDate": days_from_now(400)},
         ],
     )
     ended, running = data["periods"]
@@ -299,8 +316,8 @@ def test_running_and_ended_period_rules(client: httpx.Client) -> None:
                 {
                     "id": running["id"],
                     "description": "x",
-                    "startDate": "2020-02-02",
-                    "endDate": "2099-12-31",
+                    "startDate": days_from_now(-29),
+                    "endDate": days_from_now(400),
                 }
             ],
         ),
@@ -315,13 +332,14 @@ def test_running_and_ended_period_rules(client: httpx.Client) -> None:
                 {
                     "id": running["id"],
                     "description": "x",
-                    "startDate": "2020-02-01",
-                    "endDate": "2098-06-30",
+                    "startDate": days_from_now(-30),
+                    "endDate": days_from_now(300),
                 }
             ],
         )
     )
-    assert new_end[0]["endDate"] == "2098-06-30"
+    assert new_end[0]["endDate"] == days_from_now(300)
+    assert new_end[0]["periodStatus"] == "RUNNING"
     error(
         client.put(
             url,
@@ -329,8 +347,8 @@ def test_running_and_ended_period_rules(client: httpx.Client) -> None:
                 {
                     "id": ended["id"],
                     "description": "x",
-                    "startDate": "2020-01-01",
-                    "endDate": "2020-01-30",
+                    "startDate": days_from_now(-60),
+                    "endDate": days_from_now(-32),
                 }
             ],
         ),
@@ -338,7 +356,7 @@ def test_running_and_ended_period_rules(client: httpx.Client) -> None:
         300004,
     )
     # The rejected update wrote nothing.
-    assert ok(client.get(url))[0]["endDate"] == "2020-01-31"
+    assert ok(client.get(url))[0]["endDate"] == days_from_now(-31)
 
 
 # --- targets -----------------------------------------------------------------------------------
@@ -496,22 +514,22 @@ def test_milestones_filters_and_pagination(client: httpx.Client) -> None:
         client,
         "STREAKS",
         name=f"{tag} live",
-        periods=[{"startDate": "2020-01-01", "endDate": "2099-01-01"}],
+        periods=[{"startDate": days_from_now(-60), "endDate": days_from_now(365)}],
     )
     create_group(client, name=f"{tag} upcoming")
     create_group(
         client,
         name=f"{tag} ended",
-        periods=[{"startDate": "2020-01-01", "endDate": "2020-02-01"}],
+        periods=[{"startDate": days_from_now(-60), "endDate": days_from_now(-31)}],
         targets=[target(targetType="VISIT")],
     )
     create_group(client, name=f"{tag} stopped", active=False)
     page = ok(client.get("/v3/milestones", params={"name": tag, "limit": 2}))
-    assert page and len(page) == 2
-    full = client.get(
-        "/v3/milestones", params={"name": tag.upper(), "limit": 2, "offset": 2}
-    ).json()
-    assert full["pagination"] == {"limit": 2, "offset": 2, "total": 4}
+    assert len(page) == 2
+    second = client.get("/v3/milestones", params={"name": tag.upper(), "limit": 2, "offset": 2})
+    assert len(ok(second)) == 2
+    assert second.json()["pagination"] == {"limit": 2, "offset": 2, "total": 4}
+    assert {g["id"] for g in page}.isdisjoint(g["id"] for g in second.json()["data"])
 
     def names(**query: str) -> list[str]:
         page = ok(client.get("/v3/milestones", params={"name": tag, **query}))
@@ -523,11 +541,15 @@ def test_milestones_filters_and_pagination(client: httpx.Client) -> None:
     assert names(status="STOPPED") == ["stopped"]
     assert names(type="STREAKS") == ["live"]
     assert names(**{"target-on": "VISIT"}) == ["ended"]
-    assert names(**{"end-date": "2025-01-01"}) == ["ended", "live"]
-    assert names(**{"start-date": "2025-01-01"}) == ["live", "stopped", "upcoming"]
+    # Groups that started by ten days ago; groups that have not ended ten days ago.
+    assert names(**{"end-date": days_from_now(-10)}) == ["ended", "live"]
+    assert names(**{"start-date": days_from_now(-10)}) == ["live", "stopped", "upcoming"]
     with_periods = ok(client.get("/v3/milestones", params={"name": tag, "require-periods": "true"}))
-    assert all("periods" in g for g in with_periods)
-    assert live["id"] in [g["id"] for g in with_periods]
+    assert len(with_periods) == 4 and all(len(g["periods"]) >= 1 for g in with_periods)
+    by_id = {g["id"]: g for g in with_periods}
+    assert [p["periodStatus"] for p in by_id[live["id"]]["periods"]] == ["RUNNING"]
+    without = ok(client.get("/v3/milestones", params={"name": tag}))
+    assert not any("periods" in g for g in without)
     everything = client.get("/v3/milestones").json()["pagination"]["total"]
     assert everything == len(ok(client.get("/v3/targetGroups")))
     error(client.get("/v3/milestones", params={"limit": 0}), 400)
@@ -588,19 +610,18 @@ def test_bad_input(client: httpx.Client, server: Server) -> None:
 
 
 def test_serves_the_hand_written_bundle(server: Server) -> None:
+    """The committed bundle byte for byte, without credentials; YAML and JSON are one document."""
     with httpx.Client(base_url=server.base_url) as anonymous:
-        yaml_response = anonymous.get("/openapi.yaml")
-        assert yaml_response.content == BUNDLE_YAML.read_bytes()
-        assert yaml_response.headers["x-cap-requestid"]
-        assert anonymous.get("/openapi.json").content == BUNDLE_JSON.read_bytes()
-        assert (
-            b"/sandbox/users/{userId}/transactions"
-            in anonymous.get("/sandbox/openapi.yaml").content
-        )
-        docs = anonymous.get("/docs")
-        assert docs.status_code in (200, 404)
-        if docs.status_code == 404:
-            assert "make docs" in docs.json()["errors"][0]["message"]
+        served = {path: anonymous.get(path) for path in SERVED}
+    for path, (file, media_type) in SERVED.items():
+        response = served[path]
+        assert response.status_code == 200, (path, response.text[:200])
+        assert response.headers["content-type"].split(";")[0] == media_type, path
+        assert response.headers["x-cap-requestid"]
+        assert response.content == file.read_bytes(), path
+    as_yaml = yaml.safe_load(served["/openapi.yaml"].content)
+    assert as_yaml == json.loads(served["/openapi.json"].content)
+    assert as_yaml["openapi"].startswith("3.1")
 
 
 def test_request_ids_are_unique(client: httpx.Client) -> None:

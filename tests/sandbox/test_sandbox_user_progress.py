@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.clock import at, days_from_now
 from tests.sandbox.sandbox_samples import create_group, target, unique
 from tests.sandbox.sandbox_spec_check import conformance_errors
 
 pytestmark = pytest.mark.slow
-TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def day(offset: int, hour: int = 10) -> str:
-    return (TODAY + timedelta(days=offset, hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def date(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).strftime("%Y-%m-%d")
 
 
 def checked(response: httpx.Response) -> Any:
@@ -40,8 +31,8 @@ def view(client: httpx.Client, user: int, **query: str) -> dict[int, Any]:
 def weeks(count: int, first: int) -> list[dict[str, str]]:
     return [
         {
-            "startDate": date(first + 7 * i),
-            "endDate": date(first + 7 * i + 6),
+            "startDate": days_from_now(first + 7 * i),
+            "endDate": days_from_now(first + 7 * i + 6),
             "refCode": f"W{i + 1}",
         }
         for i in range(count)
@@ -53,7 +44,7 @@ def test_kpis_from_transactions(client: httpx.Client) -> None:
     data = create_group(
         client,
         "UNIFIED",
-        periods=[{"startDate": date(-3), "endDate": date(3)}],
+        periods=[{"startDate": days_from_now(-3), "endDate": days_from_now(3)}],
         targets=[target(k, targetType=k, defaultValues=[{"defaultValue": 2}]) for k in kpis],
     )
     user = 9001
@@ -67,7 +58,7 @@ def test_kpis_from_transactions(client: httpx.Client) -> None:
             client.post(
                 f"/sandbox/users/{user}/transactions",
                 json={
-                    "occurredOn": day(offset),
+                    "occurredOn": at(offset),
                     "amount": amount,
                     "grossAmount": gross,
                     "quantity": qty,
@@ -78,11 +69,11 @@ def test_kpis_from_transactions(client: httpx.Client) -> None:
     achieved = {t["targetType"]: t["targetAchievedValue"] for t in group["targets"]}
     assert achieved == {"COUNT": 3, "SALES": 22, "GROSS_SALES": 27, "QUANTITY": 6, "VISIT": 2}
     by_type = {t["targetType"]: t for t in group["targets"]}
-    assert by_type["VISIT"]["targetAchievedDateTimeISO"] == day(-1)
-    assert by_type["COUNT"]["targetAchievedDateTimeISO"] == day(-2)
+    assert by_type["VISIT"]["targetAchievedDateTimeISO"] == at(-1)
+    assert by_type["COUNT"]["targetAchievedDateTimeISO"] == at(-2)
     assert all(t["currentPeriod"] for t in group["targets"])
     assert by_type["SALES"]["milestones"][0]["isAchieved"] is True
-    assert by_type["SALES"]["enrolledOnISO"] == day(-2)
+    assert by_type["SALES"]["enrolledOnISO"] == at(-2)
 
 
 def test_events_and_explicit_enrolment(client: httpx.Client) -> None:
@@ -106,7 +97,7 @@ def test_events_and_explicit_enrolment(client: httpx.Client) -> None:
     data = create_group(
         client,
         "UNIFIED",
-        periods=[{"startDate": date(-3), "endDate": date(3)}],
+        periods=[{"startDate": days_from_now(-3), "endDate": days_from_now(3)}],
         targets=[steps, emf],
     )
     user = 9002
@@ -116,7 +107,7 @@ def test_events_and_explicit_enrolment(client: httpx.Client) -> None:
                 f"/sandbox/users/{user}/events",
                 json={
                     "eventName": "walk",
-                    "occurredOn": day(-1),
+                    "occurredOn": at(-1),
                     "attributes": {"steps": steps_count},
                 },
             )
@@ -124,7 +115,7 @@ def test_events_and_explicit_enrolment(client: httpx.Client) -> None:
     checked(
         client.post(
             f"/sandbox/users/{user}/events",
-            json={"eventName": "PointsRedemption", "occurredOn": day(0, 1)},
+            json={"eventName": "PointsRedemption", "occurredOn": at(0, 1)},
         )
     )
     # IMPORT targets do not enrol on activity: the group is absent until the customer is enrolled.
@@ -162,20 +153,20 @@ def test_streak_levels(client: httpx.Client) -> None:
             checked(
                 client.post(
                     f"/sandbox/users/{user}/transactions",
-                    json={"occurredOn": day(offset), "amount": 1},
+                    json={"occurredOn": at(offset), "amount": 1},
                 )
             )
     group = view(client, user, includeInactive="true")[data["id"]]
     levels = {s["streakName"]: s for s in group["streaks"]}
     assert (levels["two"]["status"], levels["two"]["currentCount"]) == ("ACHIEVED", 2)
-    assert levels["two"]["streakAchievedDateTime"].startswith(date(-13))
+    assert levels["two"]["streakAchievedDateTime"].startswith(days_from_now(-13))
     assert (levels["three"]["status"], levels["three"]["currentCount"]) == ("NOT_STARTED", 0)
     assert len(group["targets"]) == 4
     week2 = next(t for t in group["targets"] if t["periodRefCode"] == "W2")
     assert week2["streakAchievedDateTime"] is not None
     checked(
         client.post(
-            f"/sandbox/users/{user}/transactions", json={"occurredOn": day(-7, 23), "amount": 1}
+            f"/sandbox/users/{user}/transactions", json={"occurredOn": at(-7, 23), "amount": 1}
         )
     )
     levels = {s["streakName"]: s for s in view(client, user)[data["id"]]["streaks"]}
@@ -188,13 +179,13 @@ def test_streak_levels(client: httpx.Client) -> None:
 def test_filters_and_unknown_user(client: httpx.Client) -> None:
     data = create_group(
         client,
-        periods=[{"startDate": date(-1), "endDate": date(1)}],
+        periods=[{"startDate": days_from_now(-1), "endDate": days_from_now(1)}],
         targets=[target("a"), target("b", targetType="COUNT")],
     )
     user = 9004
     checked(
         client.post(
-            f"/sandbox/users/{user}/transactions", json={"occurredOn": day(0, 0), "amount": 3}
+            f"/sandbox/users/{user}/transactions", json={"occurredOn": at(0, 0), "amount": 3}
         )
     )
     rule = data["targets"][1]["id"]
