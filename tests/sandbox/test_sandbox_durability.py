@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,10 @@ from tests.sandbox.sandbox_server import Server, start_server, stop_server
 pytestmark = pytest.mark.slow
 WRITERS = 8
 CREATES_EACH = 100
+# Acknowledged creates to wait for before the kill: enough that losing some would show.
+BEFORE_KILL = 50
+# Only a bound on a broken server; a working one reaches BEFORE_KILL in well under a second.
+ACK_TIMEOUT_SECONDS = 60
 
 
 @pytest.fixture
@@ -64,6 +67,7 @@ def test_kill_9_under_write_load_loses_no_acknowledged_write(tmp_path: Path) -> 
     acknowledged: list[int] = []
     lock = threading.Lock()
     stop = threading.Event()
+    enough = threading.Event()
 
     def writer(index: int) -> None:
         with server.client(DEMO, timeout=5.0) as client:
@@ -77,18 +81,22 @@ def test_kill_9_under_write_load_loses_no_acknowledged_write(tmp_path: Path) -> 
                 if response.status_code == 200:
                     with lock:
                         acknowledged.append(response.json()["data"]["id"])
+                        if len(acknowledged) >= BEFORE_KILL:
+                            enough.set()
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
     try:
         for thread in threads:
             thread.start()
-        time.sleep(1.5)
+        # Kill once enough creates were acknowledged, while the writers keep writing.
+        assert enough.wait(ACK_TIMEOUT_SECONDS), f"only {len(acknowledged)} creates acknowledged"
         stop_server(server, kill=True)  # SIGKILL mid-load: no shutdown hook runs
     finally:
         stop.set()
+        stop_server(server, kill=True)  # a no-op unless the wait above failed
         for thread in threads:
             thread.join(timeout=30)
-    assert len(acknowledged) > 20
+    assert len(acknowledged) >= BEFORE_KILL
     restarted = start_server(db, reset=False)
     try:
         with restarted.client(DEMO) as client:

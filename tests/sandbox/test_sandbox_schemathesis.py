@@ -1,4 +1,5 @@
-"""Schemathesis against a real sandbox process: all phases, all checks, fixed seed, bounded.
+"""Schemathesis against a real sandbox process: all phases, all checks, fixed seed, bounded by
+an example count (never by time, so the same cases run on a slow machine as on a fast one).
 
 `make fuzz` / `make conformance` (conformance/) is the full tool; this test proves the sandbox
 passes a bounded run of the same engine with zero failures.
@@ -21,8 +22,9 @@ from tests.sandbox.sandbox_server import ROOT, Server, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 SEED = 20240601
-MAX_EXAMPLES = 8
-MAX_SECONDS = 75
+MAX_EXAMPLES = 20
+# Only a bound on a hung run.
+TIMEOUT_SECONDS = 600
 
 
 @pytest.fixture
@@ -67,13 +69,11 @@ def test_schemathesis_finds_nothing(fuzz_server: Server, tmp_path: Path) -> None
             str(SEED),
             "--max-examples",
             str(MAX_EXAMPLES),
-            "--max-time",
-            str(MAX_SECONDS),
         ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=MAX_SECONDS + 90,
+        timeout=TIMEOUT_SECONDS,
         env={
             **os.environ,
             "PYTHONPATH": str(ROOT),
