@@ -6,6 +6,7 @@ Every response is checked against the response schema the spec documents for its
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ SERVED: dict[str, tuple[Path, str]] = {
 def ok(response: httpx.Response, status: int = 200) -> Any:
     """Assert status, the request-id header and spec conformance; return `data`."""
     assert response.status_code == status, response.text
-    assert response.headers.get("x-cap-requestid")
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-cap-requestid"])
     body = response.json()
     errors = conformance_errors(
         response.request.method, response.request.url.path, response.status_code, body
@@ -563,7 +564,7 @@ def test_oauth_token(server: Server) -> None:
                 "/v3/oauth/token/generate", json={"key": "demo-key", "secret": "demo-secret"}
             )
         )
-        assert data["ttlSeconds"] > 0
+        assert data["ttlSeconds"] == 3600
         groups = anonymous.get(
             "/v3/targetGroups", headers={"X-CAP-API-OAUTH-TOKEN": data["accessToken"]}
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sandbox.app import _shadows
+from sandbox.openapi import BUNDLE_JSON, build_operations, load_document
+from sandbox.resources.demo_groups import demo_bodies, other_org_bodies
 from sandbox.resources.targets import _extended
 from sandbox.rules import business_error
 from sandbox.timefmt import capillary_timestamp, date_str, iso_millis, parse_instant
 from sandbox.validation import coerce
+from tests.clock import now_ms
 
 
 @pytest.mark.parametrize(
@@ -98,3 +101,17 @@ def test_literal_routes_shadow_templated_ones() -> None:
     assert not _shadows(
         "/v3/targetGroups/{targetGroupId}/targets", "/v3/targetGroups/{targetGroupId}/targetPeriods"
     )
+
+
+def test_seeded_demo_groups_are_valid_create_requests() -> None:
+    create = next(
+        op
+        for op in build_operations(load_document(BUNDLE_JSON))
+        if op.operation_id == "createTargetGroup"
+    )
+    assert create.body_validator is not None
+    bodies = demo_bodies(now_ms()) + other_org_bodies(now_ms())
+    assert len(bodies) == 8
+    for body in bodies:
+        errors = [e.message for e in create.body_validator.iter_errors(body)]
+        assert not errors, (body["name"], errors)
