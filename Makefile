@@ -84,8 +84,8 @@ serve: setup ## Run the sandbox on $(HOST):$(PORT) with SQLite file $(DB) (add A
 fuzz: setup ## Fuzz any server against the spec: make fuzz BASE_URL=https://... (see README)
 	@$(PYENV) $(PY) -m conformance fuzz $(if $(BASE_URL),--base-url $(BASE_URL)) $(ARGS)
 
-conformance: setup ## Start a fresh sandbox on a free port, fuzz it fully, stop it
-	@$(PYENV) $(PY) -m conformance sandbox $(ARGS)
+conformance: setup ## Start a fresh sandbox on a free port, fuzz it fully (every operation must get a 2xx), stop it
+	@$(PYENV) $(PY) -m conformance sandbox --require-coverage $(ARGS)
 
 docs: setup ## Build site/: offline HTML reference plus openapi.yaml and openapi.json
 	@$(PYENV) $(PY) -m publishing docs

@@ -8,8 +8,12 @@
   new resource. Schemathesis's own `ensure_resource_availability` never fires on this spec: it
   requires every parameter of the follow-up to come from the link, and it counts the two
   alternative credential headers (Basic and OAuth) as parameters a link cannot supply.
+- `delete_persisted`: after a 2xx DELETE, the resource is gone (404 on its GET), or, where only a
+  collection lists it, absent from the collection or listed as inactive.
 
-All three run only on schemas `conformance.hooks.activate` handled, and send their follow-up
+- `other_org_denied`: a read by id that succeeds for this org fails for another org's identity.
+
+All five run only on schemas `conformance.hooks.activate` handled, and send their follow-up
 requests with the same credentials as the case they check. Those requests are recorded as children
 of the case, so they appear in the cassette next to it.
 """
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 import schemathesis
 
-from conformance import generation
+from conformance import links
 from conformance.credentials import BASIC_HEADER, TOKEN_HEADER
 
 if TYPE_CHECKING:
@@ -68,10 +72,17 @@ def _send(
     operation: AnyOperation,
     path_parameters: dict[str, Any],
     query: dict[str, Any] | None = None,
+    *,
+    credentials: dict[str, str] | None = None,
 ) -> Response:
-    """Send a follow-up GET with the parent's credentials, recorded as the parent's child."""
+    """Send a follow-up GET, recorded as the parent's child.
+
+    It carries the parent's credentials, or `credentials` (another identity's header) instead.
+    """
     names = (BASIC_HEADER, TOKEN_HEADER)
     headers = {name: parent.headers[name] for name in names if name in parent.headers}
+    if credentials is not None:
+        headers = dict(credentials)
     probe = operation.Case(path_parameters=path_parameters, query=query or {}, headers=headers)
     # The check API exposes no public way to send a request; these are the calls schemathesis's own
     # follow-up checks make, which keeps the run's transport (base URL, TLS, ASGI app) and recorder.
@@ -168,41 +179,6 @@ def update_persisted(ctx: CheckContext, response: Response, case: AnyCase) -> bo
 # --- create_persisted ----------------------------------------------------------------------------
 
 
-def _pointer(document: Any, pointer: str) -> Any:
-    node = document
-    for token in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
-        key = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
-
-
-def _link_value(expression: Any, case: AnyCase, body: Any) -> Any:
-    """Evaluate the two runtime expressions the spec's links use; None when unresolvable."""
-    if not isinstance(expression, str):
-        return None
-    if expression.startswith("$response.body#"):
-        return _pointer(body, expression[len("$response.body#") :])
-    if expression.startswith("$request.path."):
-        return (case.path_parameters or {}).get(expression[len("$request.path.") :])
-    return None
-
-
-def _links(operation: AnyOperation, status_code: int) -> list[dict[str, Any]]:
-    document = operation.schema.raw_schema
-    responses = operation.definition.raw.get("responses") or {}
-    response = generation.resolve(document, responses.get(str(status_code)))
-    links = response.get("links") if isinstance(response, dict) else None
-    if not isinstance(links, dict):
-        return []
-    resolved = (generation.resolve(document, link) for link in links.values())
-    return [link for link in resolved if isinstance(link, dict)]
-
-
 @schemathesis.check
 def create_persisted(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
     """A 2xx POST's new resource can be read through the first GET its response links to."""
@@ -212,27 +188,126 @@ def create_persisted(ctx: CheckContext, response: Response, case: AnyCase) -> bo
         return None
     body = _json(response)
     schema = case.operation.schema
-    for link in _links(case.operation, response.status_code):
+    for link in links.response_links(case.operation, response.status_code):
         try:
-            target: AnyOperation = schema.find_operation_by_id(str(link.get("operationId")))
+            target: AnyOperation = schema.find_operation_by_id(link.operation_id)
         except LookupError:
             continue
         if target.method.upper() != "GET":
             continue
-        values = {
-            name: _link_value(expr, case, body) for name, expr in link.get("parameters", {}).items()
-        }
-        needed = {parameter.name for parameter in target.path_parameters}
-        if not needed or any(values.get(name) is None for name in needed):
+        values = links.path_values(link, target, case, body)
+        if values is None:
             continue
-        read = _send(ctx, case, target, {name: values[name] for name in needed})
+        read = _send(ctx, case, target, values)
         if read.status_code == 404:
             raise AssertionError(
                 f"Created resource not found: {case.method} {case.formatted_path} answered "
                 f"{response.status_code}, then {target.label} with "
-                f"{ {name: values[name] for name in sorted(needed)} } answered 404"
+                f"{dict(sorted(values.items()))} answered 404"
             )
         return None
+    return None
+
+
+# --- delete_persisted ----------------------------------------------------------------------------
+
+
+def _collection_operation(operation: AnyOperation) -> AnyOperation | None:
+    """The GET on the path one level up (`/items/{id}` -> `/items`), if the spec has one."""
+    parent = operation.path.rsplit("/", 1)[0]
+    if not parent or parent == operation.path:
+        return None
+    try:
+        found: AnyOperation | None = operation.schema.find_operation_by_label(f"GET {parent}")
+    except LookupError:
+        return None
+    return found
+
+
+@schemathesis.check
+def delete_persisted(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    """After a 2xx DELETE the resource is gone: a read of it answers 404 (or 410).
+
+    Where the spec has no GET on the same path, the collection one level up is read instead, and
+    the resource must be absent from it or listed with `active: false` (a deactivation).
+    """
+    if case.method.upper() != "DELETE" or not 200 <= response.status_code < 300:
+        return None
+    if not _is_active(case) or not case.path_parameters:
+        return None
+    operation, schema = case.operation, case.operation.schema
+    try:
+        same_path: AnyOperation | None = schema.find_operation_by_label(f"GET {operation.path}")
+    except LookupError:
+        same_path = None
+    if same_path is not None:
+        read = _send(ctx, case, same_path, dict(case.path_parameters))
+        if read.status_code not in (404, 410):
+            raise AssertionError(
+                f"Deleted resource still readable: {case.method} {case.formatted_path} answered "
+                f"{response.status_code}, then {same_path.label} answered {read.status_code} "
+                "(expected 404 or 410)"
+            )
+        return None
+    collection = _collection_operation(operation)
+    if collection is None:
+        return None
+    names = {parameter.name for parameter in collection.path_parameters}
+    own = [parameter.name for parameter in operation.path_parameters if parameter.name not in names]
+    if len(own) != 1:
+        return None
+    deleted = case.path_parameters.get(own[0])
+    parents = {k: v for k, v in case.path_parameters.items() if k in names}
+    read = _send(ctx, case, collection, parents)
+    if read.status_code != 200:
+        return None  # the parent itself is gone or unreadable: nothing to compare
+    listed = _json(read)
+    data = listed.get("data") if isinstance(listed, dict) else None
+    for item in data if isinstance(data, list) else []:
+        if isinstance(item, dict) and str(item.get("id")) == str(deleted):
+            if item.get("active") is False:
+                return None
+            raise AssertionError(
+                f"Deleted resource still active: {case.method} {case.formatted_path} answered "
+                f"{response.status_code}, then {collection.label} still lists id {deleted} "
+                f"with active={json.dumps(item.get('active'))} (expected absent or false)"
+            )
+    return None
+
+
+# --- other_org_denied -----------------------------------------------------------------------------
+
+
+@schemathesis.check
+def other_org_denied(ctx: CheckContext, response: Response, case: AnyCase) -> bool | None:
+    """What one org reads by id, another org cannot: the same GET as the peer must not be a 2xx.
+
+    Schemathesis's `object_level_authorization` replays reads as the peer too, but only along the
+    stateful phase's chains; this check replays every successful read by id, in every phase.
+    """
+    if case.method.upper() != "GET" or not 200 <= response.status_code < 300:
+        return None
+    if not _is_active(case) or not case.path_parameters or _is_negative(case):
+        return None
+    from conformance import hooks  # noqa: PLC0415
+
+    credentials = hooks.peer_headers(case.operation)
+    if credentials is None:
+        return None
+    read = _send(
+        ctx,
+        case,
+        case.operation,
+        dict(case.path_parameters),
+        dict(case.query or {}),
+        credentials=credentials,
+    )
+    if 200 <= read.status_code < 300:
+        raise AssertionError(
+            f"Another org read this org's resource: {case.method} {case.formatted_path} "
+            f"answered {response.status_code} to this org, and {read.status_code} to the other "
+            "org's credentials (expected 403 or 404)"
+        )
     return None
 
 

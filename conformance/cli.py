@@ -122,6 +122,12 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
         help="test only this operationId (repeatable; default: every operation)",
     )
     scope.add_argument(
+        "--require-coverage",
+        action="store_true",
+        help="fail the run when an operation never got a 2xx answer (it is then reported as "
+        "'not exercised' with the likely reason and the fix either way)",
+    )
+    scope.add_argument(
         "--reports",
         type=Path,
         default=runner.DEFAULT_REPORTS,
@@ -242,6 +248,7 @@ def _options(args: argparse.Namespace, base_url: str) -> runner.FuzzOptions:
         operation_ids=list(args.operation_ids),
         reports=args.reports,
         auth_scheme=args.auth_scheme,
+        require_coverage=args.require_coverage,
     )
 
 

@@ -24,6 +24,7 @@ from schemathesis.auths import CachingAuthProvider
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -41,6 +42,7 @@ from conformance.credentials import (
     basic_header,
     from_env,
 )
+from conformance.pool import IdPool
 
 if TYPE_CHECKING:
     from schemathesis.auths import AuthContext
@@ -67,14 +69,36 @@ TOKEN_RESPONSE_CHECKS = (
 # Requests that cannot change server state: the only ones read-only mode may send.
 SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
 
+# Marks a request whose path parameters a spec link took from an earlier response; the value names
+# the operation that gave them. The coverage report counts these as links followed.
+LINK_HEADER = "X-Cap-Fuzz-Link"
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one handled schema's run keeps: its document, its ids, its credentials."""
+
+    # Keeps the document alive, so the id() it is registered under stays unique.
+    document: Any
+    pool: IdPool
+    primary: Identity
+    # The other org's credentials, when the run has them (see `peer_headers`).
+    peer: Credentials | None = None
+
+
 # Schemas this module handles, keyed by the id() of their raw document: filtered clones of a schema
-# (`schema.include(...)`) share it. The value keeps the document alive so the id stays unique.
-_ACTIVE: dict[int, Any] = {}
+# (`schema.include(...)`) share it. Each run has its own pool: ids from one server mean nothing to
+# the next, and runs in one process must not depend on their order.
+_ACTIVE: dict[int, _Run] = {}
 _ACTIVE_LOCK = threading.Lock()
 
 
 def is_active(schema: BaseSchema) -> bool:
     return id(schema.raw_schema) in _ACTIVE
+
+
+def _run(schema: BaseSchema) -> _Run | None:
+    return _ACTIVE.get(id(schema.raw_schema))
 
 
 def requires_auth(operation: AnyOperation) -> bool:
@@ -138,27 +162,49 @@ class CapillaryAuth:
         self._clock = clock
         self._lock = threading.Lock()
 
-    def _new_token(self, operation: AnyOperation) -> _Token:
+    def new_token(self, operation: AnyOperation) -> _Token:
         value, ttl = self._fetch(operation, self.identity.key, self.identity.secret)
         return _Token(value, self._clock() + max(ttl, 1) * TOKEN_REFRESH_FRACTION)
 
     def get(self, case: AnyCase, context: AuthContext) -> str | _Token:
         if self.identity.scheme == "basic":
             return basic_header(self.identity.username, self.identity.password)
-        return self._new_token(context.operation)
+        return self.new_token(context.operation)
 
     def set(self, case: AnyCase, data: str | _Token, context: AuthContext) -> None:
         # The caching wrapper hands the same data to every operation; public ones get none of it.
         if not requires_auth(context.operation):
             return
+        case.headers.update(self.header(data, context.operation))
+
+    def header(self, data: str | _Token, operation: AnyOperation) -> dict[str, str]:
         if isinstance(data, str):
-            case.headers[BASIC_HEADER] = data
-            return
+            return {BASIC_HEADER: data}
         with self._lock:
             if self._clock() >= data.refresh_at:
-                fresh = self._new_token(context.operation)
+                fresh = self.new_token(operation)
                 data.value, data.refresh_at = fresh.value, fresh.refresh_at
-            case.headers[TOKEN_HEADER] = data.value
+            return {TOKEN_HEADER: data.value}
+
+
+class Credentials:
+    """One identity's credential header for requests the project checks send themselves."""
+
+    def __init__(self, identity: Identity) -> None:
+        self._auth = CapillaryAuth(identity)
+        self._data: str | _Token | None = None
+        self._lock = threading.Lock()
+
+    def headers(self, operation: AnyOperation) -> dict[str, str]:
+        with self._lock:
+            if self._data is None:
+                if self._auth.identity.scheme == "basic":
+                    identity = self._auth.identity
+                    self._data = basic_header(identity.username, identity.password)
+                else:
+                    self._data = self._auth.new_token(operation)
+            data = self._data
+        return self._auth.header(data, operation)
 
 
 def build_provider(identity: Identity) -> AnyAuthProvider:
@@ -195,7 +241,17 @@ def activate(
         # methods that cannot change state are acceptable.
         coverage.unexpected_methods = {m for m in coverage.unexpected_methods if m in SAFE_METHODS}
     with _ACTIVE_LOCK:
-        _ACTIVE[id(schema.raw_schema)] = schema.raw_schema
+        peer_credentials = Credentials(peer) if peer is not None else None
+        run = _Run(schema.raw_schema, IdPool(), primary, peer_credentials)
+        _ACTIVE[id(schema.raw_schema)] = run
+
+
+def peer_headers(operation: AnyOperation) -> dict[str, str] | None:
+    """The other org's credential header for `operation`, or None without a peer identity."""
+    run = _run(operation.schema)
+    if run is None or run.peer is None:
+        return None
+    return run.peer.headers(operation)
 
 
 @schemathesis.hook
@@ -224,20 +280,98 @@ def known_user_ids() -> list[int]:
     return [int(part) for part in raw.split(",") if part.strip().isdigit()]
 
 
-@schemathesis.hook
-def map_case(context: Any, case: AnyCase) -> AnyCase:
+def _is_positive_at(case: AnyCase, location: ParameterLocation) -> bool:
+    meta = case.meta
+    return meta is not None and not meta.is_negative_at(location)
+
+
+def _known_user(case: AnyCase) -> None:
     """Point half of the cases with a valid generated `userId` at a known customer."""
     path = case.path_parameters
-    if not path or "userId" not in path or not is_active(case.operation.schema):
-        return case
-    meta = case.meta
-    if meta is not None and meta.is_negative_at(ParameterLocation.PATH):
-        return case  # the id may be the invalid part on purpose
+    if not path or "userId" not in path or not _is_positive_at(case, ParameterLocation.PATH):
+        return
     value, ids = path["userId"], known_user_ids()
     # Deterministic under the seed: the generated value decides, not a random draw.
     if ids and isinstance(value, int) and not isinstance(value, bool) and value % 2 == 0:
         path["userId"] = ids[(value // 2) % len(ids)]
+
+
+def _linked_ids(case: AnyCase, run: _Run) -> None:
+    """Give every other positive case ids that a spec link took from a real response."""
+    path = case.path_parameters
+    meta = case.meta
+    if not path or meta is None or meta.phase.name == TestPhase.STATEFUL:
+        return  # the stateful phase follows the links itself
+    if not _is_positive_at(case, ParameterLocation.PATH):
+        return  # the id may be the invalid part on purpose
+    operation_id = _operation_id(case)
+    if not run.pool.takes_turn(operation_id):
+        return
+    batch = _is_batch_update(case)
+    values = run.pool.draw(operation_id, prefer_items_at=case.operation.path if batch else None)
+    if values is None:
+        return
+    path.update(values)
+    if batch:
+        _resend_known_items(case, run)
+
+
+def _is_batch_update(case: AnyCase) -> bool:
+    return case.method.upper() == "PUT" and isinstance(case.body, list)
+
+
+def _resend_known_items(case: AnyCase, run: _Run) -> None:
+    """A batch update of a collection resends an item the server listed, over a generated one.
+
+    Its generated items carry random ids that name nothing; the server's own item (with the
+    generated values for fields the listing does not return) is a change it can accept.
+    """
+    original = case.body
+    if not _is_positive_at(case, ParameterLocation.BODY) or not isinstance(original, list):
+        return
+    known = run.pool.items(case.operation.path, dict(case.path_parameters or {}))
+    generated = original[0] if original else None
+    if not known or not isinstance(generated, dict):
+        return
+    item = known[run.pool.turn(_operation_id(case)) // 2 % len(known)]
+    case.body = [{**generated, **{k: v for k, v in item.items() if k in generated}}]
+    if not generation.conforms(case):
+        case.body = original
+
+
+def _real_token_request(case: AnyCase, run: _Run) -> None:
+    """Every other valid token request sends the real key and secret, when the run has them."""
+    identity = run.primary
+    if _operation_id(case) != TOKEN_OPERATION_ID or not (identity.key and identity.secret):
+        return
+    if not _is_positive_at(case, ParameterLocation.BODY) or not isinstance(case.body, dict):
+        return
+    if run.pool.takes_turn(TOKEN_OPERATION_ID):
+        case.body = {**case.body, "key": identity.key, "secret": identity.secret}
+
+
+def _operation_id(case: AnyCase) -> str:
+    value = case.operation.definition.raw.get("operationId")
+    return value if isinstance(value, str) else case.operation.label
+
+
+@schemathesis.hook
+def map_case(context: Any, case: AnyCase) -> AnyCase:
+    """Steer positive cases to resources that exist: known customers, linked ids, real keys."""
+    run = _run(case.operation.schema)
+    if run is None:
+        return case
+    _known_user(case)
+    _linked_ids(case, run)
+    _real_token_request(case, run)
     return case
+
+
+@schemathesis.hook
+def after_call(context: Any, case: AnyCase, response: Any) -> None:
+    run = _run(case.operation.schema)
+    if run is not None:
+        run.pool.record(case, response)
 
 
 @schemathesis.hook
@@ -251,6 +385,11 @@ def before_call(context: Any, case: AnyCase, kwargs: dict[str, Any]) -> None:
         and case.operation.definition.raw.get("operationId") != TOKEN_OPERATION_ID
     ):
         raise RuntimeError(f"read-only mode refused to send {case.method} {case.path}")
+    run = _run(case.operation.schema)
+    if run is not None and case.path_parameters:
+        source = run.pool.source_of(_operation_id(case), dict(case.path_parameters))
+        if source is not None:
+            case.headers[LINK_HEADER] = source
 
 
 # Registers the project checks; kept in their own module because they are a separate concern.

@@ -19,8 +19,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 from schemathesis.filters import FilterSet
 
+from conformance.coverage import OperationCoverage, assess
 from conformance.credentials import Identity
-from conformance.hooks import activate
+from conformance.hooks import LINK_HEADER, activate
+from conformance.report import OperationSummary, link_parameters, load_operations
 from conformance.runner import CONFIG
 
 
@@ -35,8 +37,12 @@ class InProcessResult:
     errors: list[str] = field(default_factory=list)
     # Response status codes seen, per operation label: shows the credentials got through.
     statuses: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    # Requests whose ids a spec link supplied, per operation label and source operation.
+    linked: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     # Seconds from the start of the run to the first failing scenario.
     first_failure_after: float | None = None
+    # Whether the engine ran every phase to its end (False: stopped or crashed).
+    finished: bool = False
 
     @property
     def total_cases(self) -> int:
@@ -45,6 +51,16 @@ class InProcessResult:
     @property
     def failed_checks(self) -> set[str]:
         return {name for names in self.failures.values() for name in names}
+
+    def coverage(self, spec: dict[str, Any]) -> list[OperationCoverage]:
+        """Per-operation coverage of this run, assessed as the CLI's report does."""
+        summaries = []
+        for label, statuses in self.statuses.items():
+            summary = OperationSummary(label, "", cases=self.cases[label])
+            summary.statuses.update(statuses)
+            summary.linked.update(self.linked.get(label, Counter()))
+            summaries.append(summary)
+        return assess(load_operations(spec), summaries, link_parameters(spec))
 
 
 def load_schema(
@@ -78,8 +94,11 @@ def load_schema(
     return schema
 
 
-def run(schema: Any, deadline_seconds: float | None = None) -> InProcessResult:
-    """Execute every configured phase; stop the engine if `deadline_seconds` pass."""
+def run(schema: Any) -> InProcessResult:
+    """Execute every configured phase to its end; the budget is the schema's example counts.
+
+    Nothing here stops on a clock, so the verdict does not depend on the machine's speed.
+    """
     result = InProcessResult()
     started = time.monotonic()
     stream = schemathesis.engine.from_schema(schema).execute()
@@ -90,8 +109,8 @@ def run(schema: Any, deadline_seconds: float | None = None) -> InProcessResult:
             result.errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
         elif isinstance(event, events.FatalError):
             result.errors.append(f"fatal: {event.exception!r}")
-        if deadline_seconds is not None and time.monotonic() - started > deadline_seconds:
-            stream.stop()
+        elif isinstance(event, events.EngineFinished):
+            result.finished = True
         if event.is_terminal:
             break
     result.elapsed = time.monotonic() - started
@@ -106,6 +125,10 @@ def _record(result: InProcessResult, event: events.ScenarioFinished, at: float) 
         interaction = recorder.interactions.get(case_id)
         if interaction is not None and interaction.response is not None:
             result.statuses[label][interaction.response.status_code] += 1
+        headers = node.value.headers
+        source = headers.get(LINK_HEADER) if headers is not None else None
+        if isinstance(source, str) and source:
+            result.linked[label][source] += 1
     for case_id, checks in recorder.checks.items():
         parent = recorder.cases.get(case_id)
         label = parent.value.operation.label if parent is not None else recorder.label

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from conformance.generation import resolve
+from conformance.hooks import LINK_HEADER
 
 _ID = re.compile(r"^- id: '(?P<value>.*)'$")
 _STATUS = re.compile(r"^  status: '(?P<value>\w+)'$")
@@ -26,6 +28,9 @@ _URI = re.compile(r"^    uri: '(?P<value>.*)'$")
 _METHOD = re.compile(r"^    method: '(?P<value>\w+)'$")
 _PHASE = re.compile(r"^    name: '(?P<value>\w+)'$")
 _RECORDED_AT = re.compile(r"^  recorded_at: '(?P<value>[^']*)'$")
+_CODE = re.compile(r"^      code: '(?P<value>\d+)'$")
+_HEADER_VALUE = re.compile(r'^      - "(?P<value>.*)"$')
+_LINK_HEADER_LINE = f'      "{LINK_HEADER}":'
 
 
 @dataclass(slots=True)
@@ -37,6 +42,10 @@ class Interaction:
     phase: str = ""
     recorded_at: str = ""
     failed_checks: list[str] = field(default_factory=list)
+    # The response's status code; 0 when no response was recorded (a network error).
+    status_code: int = 0
+    # The operation whose response a spec link took this request's ids from ("" if none).
+    linked_from: str = ""
 
 
 def _unquote_yaml(value: str) -> str:
@@ -49,6 +58,7 @@ def scan_cassette(lines: Iterable[str]) -> Iterator[Interaction]:
     current: Interaction | None = None
     section = ""
     check_name = ""
+    in_link_header = False
     for raw in lines:
         line = raw.rstrip("\n")
         if match := _ID.match(line):
@@ -77,6 +87,14 @@ def scan_cassette(lines: Iterable[str]) -> Iterator[Interaction]:
             current.uri = _unquote_yaml(match["value"])
         elif section == "request" and (match := _METHOD.match(line)):
             current.method = match["value"].upper()
+        elif section == "request" and line == _LINK_HEADER_LINE:
+            in_link_header = True
+            continue
+        elif in_link_header and (match := _HEADER_VALUE.match(line)):
+            current.linked_from = match["value"]
+        elif section == "response" and (match := _CODE.match(line)):
+            current.status_code = int(match["value"])
+        in_link_header = False
     if current is not None:
         yield current
 
@@ -86,6 +104,9 @@ class Operation:
     method: str
     path: str
     operation_id: str
+    # Response statuses the spec documents ("200", "4XX", "default", ...).
+    documented: tuple[str, ...] = ()
+    path_parameters: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -100,13 +121,24 @@ def load_operations(spec: dict[str, Any]) -> list[Operation]:
             definition = item.get(method) if isinstance(item, dict) else None
             if isinstance(definition, dict):
                 operation_id = str(definition.get("operationId", ""))
-                operations.append(Operation(method.upper(), path, operation_id))
+                documented = tuple(str(code) for code in definition.get("responses") or {})
+                parameters = [
+                    *(item.get("parameters") or []),
+                    *(definition.get("parameters") or []),
+                ]
+                in_path = tuple(
+                    str(resolved["name"])
+                    for resolved in (resolve(spec, raw) for raw in parameters)
+                    if isinstance(resolved, dict) and resolved.get("in") == "path"
+                )
+                operations.append(
+                    Operation(method.upper(), path, operation_id, documented, in_path)
+                )
     return operations
 
 
-def load_links(spec: dict[str, Any]) -> set[tuple[str, str]]:
-    """(source operationId, target operationId) for every response link in the spec."""
-    links = set()
+def _iter_links(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(source operationId, resolved link) for every response link in the spec."""
     for item in (spec.get("paths") or {}).values():
         for definition in item.values() if isinstance(item, dict) else ():
             if not isinstance(definition, dict) or "operationId" not in definition:
@@ -114,10 +146,23 @@ def load_links(spec: dict[str, Any]) -> set[tuple[str, str]]:
             for raw in (definition.get("responses") or {}).values():
                 response = resolve(spec, raw)
                 for link in ((response or {}).get("links") or {}).values():
-                    target = (resolve(spec, link) or {}).get("operationId")
-                    if isinstance(target, str):
-                        links.add((str(definition["operationId"]), target))
-    return links
+                    resolved = resolve(spec, link)
+                    if isinstance(resolved, dict) and isinstance(resolved.get("operationId"), str):
+                        yield str(definition["operationId"]), resolved
+
+
+def load_links(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    """(source operationId, target operationId) for every response link in the spec."""
+    return {(source, link["operationId"]) for source, link in _iter_links(spec)}
+
+
+def link_parameters(spec: dict[str, Any]) -> dict[str, set[str]]:
+    """operationId -> the parameters that some spec link supplies to it."""
+    supplied: dict[str, set[str]] = {}
+    for _, link in _iter_links(spec):
+        names = supplied.setdefault(link["operationId"], set())
+        names.update(str(name) for name in link.get("parameters") or {})
+    return supplied
 
 
 class PathMatcher:
@@ -156,6 +201,9 @@ class OperationSummary:
     cases: int = 0
     failed_cases: int = 0
     failures: list[str] = field(default_factory=list)
+    # Response status codes seen, and requests whose ids a spec link supplied (by source).
+    statuses: Counter[int] = field(default_factory=Counter)
+    linked: Counter[str] = field(default_factory=Counter)
 
 
 def summarize(
@@ -175,6 +223,10 @@ def summarize(
             by_label.setdefault(label, OperationSummary(label, ""))
         summary = by_label[label]
         summary.cases += 1
+        if interaction.status_code:
+            summary.statuses[interaction.status_code] += 1
+        if interaction.linked_from:
+            summary.linked[interaction.linked_from] += 1
         if interaction.failed_checks:
             summary.failed_cases += 1
     for failure in failures:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from conformance import coverage as coverage_report
 from conformance import report
 from conformance.credentials import SCHEME_ENV, SchemeChoice
 from conformance.hooks import ACTIVATE_ENV, READ_ONLY_ENV
@@ -60,6 +61,8 @@ class FuzzOptions:
     reports: Path = DEFAULT_REPORTS
     report_prefix: str = "fuzz"
     extra_args: list[str] = field(default_factory=list)
+    # Fail the run when an operation never got a 2xx (see conformance/coverage.py).
+    require_coverage: bool = False
 
 
 @dataclass(slots=True)
@@ -74,14 +77,22 @@ class RunResult:
     json_report: Path
     # Errors schemathesis reported (e.g. an operation it could not test): never a pass.
     errors: int = 0
+    coverage: list[coverage_report.OperationCoverage] = field(default_factory=list)
+    require_coverage: bool = False
 
     @property
     def cases(self) -> int:
         return sum(row.cases for row in self.summaries)
 
     @property
+    def not_exercised(self) -> list[coverage_report.OperationCoverage]:
+        return [row for row in self.coverage if not row.exercised]
+
+    @property
     def passed(self) -> bool:
         if self.failures or self.errors:
+            return False
+        if self.require_coverage and self.not_exercised:
             return False
         # A run stopped by --max-duration (SIGINT: exit 130) passes on what it tested.
         return self.exit_code == 0 or (self.interrupted and self.exit_code == INTERRUPTED_EXIT)
@@ -229,7 +240,8 @@ def run(
 
 def collect(options: FuzzOptions, exit_code: int, elapsed: float, interrupted: bool) -> RunResult:
     junit, cassette, json_report = report_paths(options)
-    operations = selected_operations(options, load_spec(options.spec))
+    spec = load_spec(options.spec)
+    operations = selected_operations(options, spec)
     interactions: list[report.Interaction] = []
     if cassette.is_file():
         with cassette.open(encoding="utf-8") as handle:
@@ -238,6 +250,7 @@ def collect(options: FuzzOptions, exit_code: int, elapsed: float, interrupted: b
     failures = [item for item in data.get("failures", []) if isinstance(item, dict)]
     errors = data.get("errors")
     summaries = report.summarize(operations, interactions, failures, base_path(options.base_url))
+    covered = coverage_report.assess(operations, summaries, report.link_parameters(spec))
     return RunResult(
         exit_code=exit_code,
         elapsed=elapsed,
@@ -248,6 +261,8 @@ def collect(options: FuzzOptions, exit_code: int, elapsed: float, interrupted: b
         cassette=cassette,
         json_report=json_report,
         errors=len(errors) if isinstance(errors, list) else 0,
+        coverage=covered,
+        require_coverage=options.require_coverage,
     )
 
 
@@ -259,6 +274,9 @@ def print_summary(result: RunResult, out: TextIO = sys.stdout) -> None:
     print("", file=out)
     print("==> per-operation summary", file=out)
     print(report.format_table(result.summaries), file=out)
+    print("", file=out)
+    print("==> coverage: what the run exercised", file=out)
+    print(coverage_report.format_table(result.coverage), file=out)
     rate = result.cases / result.elapsed if result.elapsed > 0 else 0.0
     print(f"time: {result.elapsed:.1f} s, {rate:.0f} cases/s", file=out)
     for label, path in (
@@ -280,6 +298,9 @@ def _failed_verdict(result: RunResult) -> str:
     if result.failures:
         count = sum(int(str(item.get("count", 1))) for item in result.failures)
         return f"FAILED: {count} failure(s) of {len(result.failures)} kind(s); see above"
+    if result.require_coverage and result.not_exercised and not result.errors:
+        names = ", ".join(row.operation_id or row.label for row in result.not_exercised)
+        return f"FAILED: --require-coverage: not exercised: {names}"
     return f"FAILED: schemathesis exited with {result.exit_code} (errors or warnings above)"
 
 

@@ -1,11 +1,12 @@
 """Faulty variants of the sandbox, for mutation testing of the conformance fuzz run.
 
 Each mutant plants one class of defect around the real sandbox: most wrap its ASGI app in a small
-middleware; the three persistence defects wrap one of its handlers so that its writes are rolled
-back. Both are applied from the tests (or the test-only mutant_server.py launcher); the product
-code has no fault switches. A mutant names the operations its defect lives
-on, so a run can be restricted to them and stop at the first failure, and the checks expected to
-catch it (any failure counts as a kill; the expected check documents why it should be caught).
+middleware; the persistence defects wrap one of its handlers so that its writes are rolled back.
+Both are applied from the tests (or the test-only mutant_server.py launcher); the product code has
+no fault switches. A mutant names the checks expected to catch it (any failure counts as a kill;
+the expected check documents why it should be caught). Mutants are fuzzed with the default run,
+all operations and all phases, as a user runs `make fuzz`: a defect that only a run focused on its
+operations finds is a defect the default run misses.
 
 Used in-process by test_mutants.py and over HTTP (through mutant_server.py) by
 bench/bench_conformance.py.
@@ -155,7 +156,6 @@ def _error(status: int, message: str) -> Reply:
 
 
 # A target group by id; `channels` and `isValidName` are other operations on the same prefix.
-STATEFUL = ("stateful",)
 GROUP = r"/v3/targetGroups/(?!channels$|isValidName$)[^/]+"
 
 
@@ -314,12 +314,7 @@ def patched_handlers(patches: tuple[tuple[str, HandlerPatch], ...]) -> Iterator[
 class Mutant:
     name: str
     defect: str
-    # Operations a focused run needs: the faulty one plus those that create its data.
-    operation_ids: tuple[str, ...]
     expected_checks: tuple[str, ...]
-    # Single-operation defects need no links; multi-step ones (create, then read/delete/update)
-    # are what the stateful phase is for.
-    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing")
     # An HTTP-level defect: `handler` serves `method` + `path` (a regex) around the real app.
     method: str = ""
     path: str = ""
@@ -340,7 +335,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "server-error-edge",
         "a 500 on an edge input (limit at its documented maximum)",
-        ("listMilestones",),
         ("not_a_server_error",),
         method="GET",
         path="/v3/milestones",
@@ -349,9 +343,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "missing-required-field",
         "a required response field missing (data.name of a target group)",
-        ("createTargetGroup", "getTargetGroup"),
         ("response_schema_conformance",),
-        STATEFUL,
         method="GET",
         path=GROUP,
         handler=drop_required_name,
@@ -359,7 +351,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "wrong-field-type",
         "a field of the wrong type (target group id as a string)",
-        ("listTargetGroups",),
         ("response_schema_conformance",),
         method="GET",
         path="/v3/targetGroups",
@@ -368,7 +359,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "wrong-content-type",
         "wrong Content-Type (text/plain for JSON)",
-        ("listTargetChannels",),
         ("content_type_conformance",),
         method="GET",
         path="/v3/targetGroups/channels",
@@ -377,7 +367,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "undocumented-status",
         "an undocumented status code (202 for a name check)",
-        ("checkNameValidity",),
         ("status_code_conformance",),
         method="POST",
         path="/v3/targetGroups/isValidName",
@@ -386,7 +375,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "invalid-input-accepted",
         "invalid input accepted with 2xx (limit out of range clamped instead of 400)",
-        ("listMilestones",),
         ("negative_data_rejection",),
         method="GET",
         path="/v3/milestones",
@@ -395,7 +383,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "auth-ignored",
         "auth ignored (missing or wrong credentials still get the data)",
-        ("listTargetGroups",),
         ("ignored_auth",),
         method="GET",
         path="/v3/targetGroups",
@@ -404,9 +391,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "other-org-data",
         "another org's data returned (GET by id not scoped to the caller's org)",
-        ("createTargetGroup", "getTargetGroup"),
-        ("object_level_authorization",),
-        STATEFUL,
+        ("other_org_denied", "object_level_authorization"),
         method="GET",
         path=GROUP,
         handler=read_any_org,
@@ -414,23 +399,24 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "delete-not-deleting",
         "DELETE that does not delete (200 data:true, group still readable)",
-        ("createTargetGroup", "deleteTargetGroup", "getTargetGroup"),
-        ("use_after_free",),
-        STATEFUL,
+        ("delete_persisted", "use_after_free"),
         patches=(("deleteTargetGroup", writes_rolled_back),),
+    ),
+    Mutant(
+        "deactivate-not-deactivating",
+        "a target deactivation that answers true but leaves the target active",
+        ("delete_persisted",),
+        patches=(("deactivateTarget", writes_rolled_back),),
     ),
     Mutant(
         "put-not-persisting",
         "PUT that does not persist (answers with the update, stores nothing)",
-        ("createTargetGroup", "updateTargetGroup", "getTargetGroup"),
         ("update_persisted",),
-        STATEFUL,
         patches=(("updateTargetGroup", writes_rolled_back),),
     ),
     Mutant(
         "pagination-total-wrong",
         "pagination total wrong (off by one)",
-        ("listMilestones",),
         ("pagination_consistent",),
         method="GET",
         path="/v3/milestones",
@@ -439,9 +425,9 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "unknown-enum-value",
         "an unknown enum value returned (trackingType WEEKLY_STREAKS)",
-        ("createTargetGroup", "getTargetGroup"),
-        ("response_schema_conformance",),
-        STATEFUL,
+        # A read that reports another type than the update stored is also a persistence defect;
+        # whichever check sees it first kills the mutant.
+        ("response_schema_conformance", "update_persisted"),
         method="GET",
         path=GROUP,
         handler=unknown_tracking_type,
@@ -449,7 +435,6 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "request-id-missing",
         "a required response header missing (X-Cap-Requestid)",
-        ("listTargetChannels",),
         ("response_headers_conformance",),
         method="GET",
         path="/v3/targetGroups/channels",
@@ -458,15 +443,12 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "create-not-durable",
         "a create that is acknowledged but not stored",
-        ("createTargetGroup", "getTargetGroup"),
         ("create_persisted", "ensure_resource_availability"),
-        STATEFUL,
         patches=(("createTargetGroup", writes_rolled_back),),
     ),
     Mutant(
         "405-without-allow",
         "a 405 without the Allow header",
-        ("listTargetChannels",),
         ("unsupported_method", "allow_header_conformance"),
         method="PATCH",
         path="/v3/targetGroups/channels",

@@ -36,7 +36,7 @@ SECURED = {
 def _run(app: Any, primary: Identity = PRIMARY, **kwargs: Any) -> inprocess.InProcessResult:
     options: dict[str, Any] = {"seed": 1, "max_examples": 5, **kwargs}
     schema = inprocess.load_schema(SPEC, app, primary, PEER, **options)
-    return inprocess.run(schema, deadline_seconds=120)
+    return inprocess.run(schema)
 
 
 def _served(result: inprocess.InProcessResult) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from typing import Any, cast
 
 import pytest
 
-from conformance import checks, cli, report, runner
+from conformance import checks, cli, coverage, pool, report, runner
 from conformance.credentials import (
     BASIC_HEADER,
     TOKEN_HEADER,
@@ -194,6 +195,14 @@ http_interactions:
   request:
     uri: 'http://h/base/v3/items/channels?x=1'
     method: 'GET'
+    headers:
+      "X-Cap-Fuzz-Link":
+      - "createItem"
+      "Accept":
+      - "*/*"
+  response:
+    status:
+      code: '404'
 - id: 'CCC'
   status: 'SUCCESS'
   request:
@@ -211,6 +220,11 @@ def test_cassette_scan_reads_ids_requests_and_failed_checks() -> None:
     ]
     assert interactions[0].failed_checks == ["update_persisted"]
     assert interactions[1].uri == "http://h/base/v3/items/channels?x=1"
+    assert [(i.status_code, i.linked_from) for i in interactions] == [
+        (200, ""),
+        (404, "createItem"),
+        (0, ""),
+    ]
 
 
 def test_literal_path_segments_win_over_parameters() -> None:
@@ -237,6 +251,100 @@ def test_summary_counts_cases_and_failures_per_operation() -> None:
     }
     text = report.format_table(rows)
     assert "updateItem" in text and "total: 3 cases, 1 failed" in text
+    statuses = {row.label: (dict(row.statuses), dict(row.linked)) for row in rows}
+    assert statuses["PUT /v3/items/{id}"] == ({200: 1}, {})
+    assert statuses["GET /v3/items/channels"] == ({404: 1}, {"createItem": 1})
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+
+def _coverage(
+    operation: report.Operation, statuses: dict[int, int], supplied: set[str] | None = None
+) -> coverage.OperationCoverage:
+    cases = sum(statuses.values())
+    summary = report.OperationSummary(operation.label, operation.operation_id, cases)
+    summary.statuses.update(statuses)
+    links = {operation.operation_id: supplied} if supplied is not None else {}
+    return coverage.assess([operation], [summary], links)[0]
+
+
+ITEM = report.Operation("GET", "/v3/items/{itemId}", "getItem", ("200", "404", "4XX"), ("itemId",))
+USERS = report.Operation("GET", "/v3/users/{userId}", "getUser", ("200", "404"), ("userId",))
+LIST = report.Operation("GET", "/v3/items", "listItems", ("200", "400", "default"))
+
+
+def test_coverage_counts_2xx_and_documented_statuses_seen_and_never_seen() -> None:
+    row = _coverage(ITEM, {200: 2, 404: 3, 418: 1})
+    assert (row.cases, row.ok, row.exercised) == (6, 2, True)
+    assert row.seen == ("200", "404", "4XX")
+    assert _coverage(LIST, {200: 1}).never_seen == ("400",)  # `default` is no status
+
+
+@pytest.mark.parametrize(
+    ("operation", "statuses", "supplied", "reason", "fix"),
+    [
+        (LIST, {}, None, "no request reached it", "--max-duration"),
+        (LIST, {401: 3, 403: 1}, None, "every request was refused", "credentials"),
+        (USERS, {400: 9, 404: 2}, None, "no generated userId", "set CAP_FUZZ_USER_IDS"),
+        (ITEM, {404: 2}, None, "no generated id named", "add a spec link"),
+        (ITEM, {404: 2}, {"itemId"}, "every id named a missing", "see their rows"),
+        (LIST, {500: 1, 400: 2}, None, "the server failed", "failures"),
+        (LIST, {400: 5, 409: 1}, None, "every request was rejected (400 x5, 409 x1)", "the spec"),
+    ],
+)
+def test_an_operation_without_a_2xx_is_not_exercised_with_reason_and_fix(
+    operation: report.Operation,
+    statuses: dict[int, int],
+    supplied: set[str] | None,
+    reason: str,
+    fix: str,
+) -> None:
+    row = _coverage(operation, statuses, supplied)
+    assert not row.exercised
+    assert row.reason is not None and reason in row.reason
+    assert row.fix is not None and fix in row.fix
+    table = coverage.format_table([row, _coverage(ITEM, {200: 1})])
+    assert f"NOT EXERCISED {operation.operation_id}: {row.reason}" in table
+    assert table.endswith("exercised: 1/2 operations got a 2xx")
+
+
+def test_require_coverage_fails_an_otherwise_clean_run(tmp_path: Path) -> None:
+    covered = [_coverage(LIST, {200: 1}), _coverage(ITEM, {404: 4})]
+    paths = (tmp_path / "j", tmp_path / "c", tmp_path / "r")
+    result = runner.RunResult(0, 1.0, False, [], [], *paths, coverage=covered)
+    assert result.passed
+    strict = dataclasses.replace(result, require_coverage=True)
+    assert not strict.passed and runner.exit_code(strict) == 1
+    assert [row.operation_id for row in strict.not_exercised] == ["getItem"]
+
+
+# --- id pool -------------------------------------------------------------------------------------
+
+
+def test_pool_takes_every_other_turn_and_rotates_through_live_sets() -> None:
+    ids = pool.IdPool()
+    assert ids.draw("getItem") is None
+    ids._add("getItem", {"itemId": 1}, "createItem")
+    ids._add("getItem", {"itemId": 2}, "createItem")
+    turns = [ids.takes_turn("getItem") for _ in range(4)]
+    assert turns == [True, False, True, False]
+    assert ids.draw("getItem") in ({"itemId": 1}, {"itemId": 2})
+    assert ids.source_of("getItem", {"itemId": "2"}) == "createItem"
+    assert ids.source_of("getItem", {"itemId": 3}) is None
+
+
+def test_pool_retires_sets_naming_a_deleted_resource_and_stays_bounded() -> None:
+    ids = pool.IdPool()
+    ids._add("getTarget", {"groupId": 1, "targetId": 5}, "createTargets")
+    ids._add("getTarget", {"groupId": 2, "targetId": 6}, "createTargets")
+    ids._retire({"groupId": 1})
+    assert ids.draw("getTarget") == {"groupId": 2, "targetId": 6}
+    for n in range(pool.KEEP_PER_OPERATION + 5):
+        ids._add("getItem", {"itemId": n}, "createItem")
+    assert len(ids._live["getItem"]) == pool.KEEP_PER_OPERATION
+    # Where an id came from is remembered after it leaves the live sets: it is still linked.
+    assert ids.source_of("getItem", {"itemId": 0}) == "createItem"
 
 
 # --- runner and CLI ------------------------------------------------------------------------------
