@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from conformance import coverage as coverage_report
-from conformance import report
+from conformance import redact, report
 from conformance.credentials import SCHEME_ENV, SchemeChoice
 from conformance.hooks import ACTIVATE_ENV, READ_ONLY_ENV
 
@@ -235,6 +235,7 @@ def run(
         )
         interrupted = _wait(process, options.max_duration)
     elapsed = time.monotonic() - started
+    redact.redact_files((junit, cassette, json_report), os.environ if env is None else env)
     return collect(options, process.returncode, elapsed, interrupted)
 
 

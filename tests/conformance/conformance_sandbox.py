@@ -11,6 +11,7 @@ from conformance import inprocess, runner, sandbox_run
 from conformance.credentials import Identity
 from sandbox import seed
 from sandbox.app import Settings, create_app
+from tests.clock import FakeClock, at
 from tests.conformance.mutants import Mutant, Request, call
 
 BUNDLE = runner.DEFAULT_SPEC
@@ -34,7 +35,8 @@ def sandbox_app(folder: Path, mutant: Mutant | None = None) -> Any:
     """A sandbox app on a fresh database file in `folder` (seeded), with `mutant`'s defect."""
 
     def build() -> Any:
-        return create_app(Settings(db=str(folder / "sandbox.db")))
+        # A clock that stands at the tests' now: period states cannot change under a run.
+        return create_app(Settings(db=str(folder / "sandbox.db"), clock=FakeClock()))
 
     return build() if mutant is None else mutant.build(build)
 
@@ -57,7 +59,7 @@ def seed_progress(app: Any) -> int:
     for group in _post(app, "/v3/targetGroups", None)["data"][:3]:
         enrolment = {"targetGroupId": int(group["id"])}
         _post(app, f"/sandbox/users/{user_id}/enrolments", enrolment)
-    activity = {"occurredOn": "2026-01-05T10:00:00Z", "amount": 250, "quantity": 2}
+    activity = {"occurredOn": at(0, hour=0), "amount": 250, "quantity": 2}
     _post(app, f"/sandbox/users/{user_id}/transactions", activity)
     return user_id
 

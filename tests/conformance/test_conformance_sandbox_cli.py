@@ -104,3 +104,18 @@ def test_require_coverage_fails_a_run_that_never_got_a_2xx_and_says_why(tmp_path
     assert strict.stdout.splitlines()[-1] == (
         "FAILED: --require-coverage: not exercised: listUserTargetGroups"
     )
+
+
+@pytest.mark.slow
+def test_token_requests_use_the_real_key_and_the_reports_keep_no_secret(tmp_path: Path) -> None:
+    only = ("--operation-id", "generateOauthToken", "--reports", str(tmp_path))
+    with sandbox_run.running_sandbox(workdir=tmp_path) as server:
+        done = _fuzz_command(server.base_url, *only, "--require-coverage")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "exercised: 1/1 operations got a 2xx" in done.stdout
+    secret = sandbox_run.demo_environment()["CAP_OAUTH_SECRET"]
+    for report_file in tmp_path.glob("fuzz-*"):
+        text = report_file.read_text(encoding="utf-8")
+        assert secret not in text, report_file.name
+    cassette = (tmp_path / "fuzz-cassette.yaml").read_text(encoding="utf-8")
+    assert '\\"accessToken\\":\\"[Filtered]\\"' in cassette

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pytest
 
-from conformance import checks, cli, coverage, pool, report, runner
+from conformance import checks, cli, coverage, pool, redact, report, runner
 from conformance.credentials import (
     BASIC_HEADER,
     TOKEN_HEADER,
@@ -438,3 +438,19 @@ def test_filtered_runs_without_links_between_their_operations_skip_the_stateful_
     assert phases(operation_ids=["listItems"], phases="stateful") == "stateful"
     kept = runner.selected_operations(runner.FuzzOptions(base_url="", read_only=True), spec)
     assert {op.operation_id for op in kept} == {"listItems", "getItem"}
+
+
+# --- redaction -----------------------------------------------------------------------------------
+
+
+def test_reports_lose_every_secret_and_issued_token(tmp_path: Path) -> None:
+    env = {"CAP_PASSWORD": "pass-word", "CAP_OAUTH_SECRET": "s3cret-key", "CAP_USERNAME": "till"}
+    body = 'string: "{\\"key\\": \\"k\\", \\"secret\\": \\"s3cret-key\\"}"'
+    token = '"{\\"data\\":{\\"accessToken\\":\\"Ea-Ds_9\\",\\"ttlSeconds\\":3600}}"'
+    report_file = tmp_path / "run.yaml"
+    report_file.write_text(f"{body}\n{token}\npassword pass-word by till\n", encoding="utf-8")
+    redact.redact_files([report_file, tmp_path / "missing.xml"], env)
+    text = report_file.read_text(encoding="utf-8")
+    assert "s3cret-key" not in text and "pass-word" not in text and "Ea-Ds_9" not in text
+    assert '\\"accessToken\\":\\"[Filtered]\\"' in text
+    assert "by till" in text  # user names are not secrets
