@@ -14,8 +14,11 @@ before they were sent.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -263,6 +266,8 @@ def render(
         raise RenderError("chromium is not installed: run publishing/ensure_chromium.sh")
     started = time.monotonic()
     result = RenderResult()
+    # Chromium's helper processes can outlive the browser process for a moment and still write
+    # into the profile; the whole process group is stopped before the profile is removed.
     with tempfile.TemporaryDirectory(prefix="publishing-chromium-") as tmp:
         profile = Path(tmp)
         process = subprocess.Popen(
@@ -270,20 +275,29 @@ def render(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,  # Chromium logs D-Bus noise in containers
+            start_new_session=True,
         )
         try:
             url = _devtools_url(profile, process, timeout=min(timeout, 30.0))
             with connect(url, proxy=None, max_size=None, open_timeout=10) as ws:
                 _drive(_Session(ws), page, (timeout, settle), screenshot, result)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_group(process)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop the browser, then every helper process it started (they share its session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    finally:
+        # Helpers that outlive the browser get no time to write into the profile again.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _drive(
