@@ -69,6 +69,9 @@ TOKEN_RESPONSE_CHECKS = (
 # Requests that cannot change server state: the only ones read-only mode may send.
 SAFE_METHODS = frozenset({"get", "head", "options", "trace"})
 
+# Linked-id cases a DELETE operation gets per phase (see conformance/pool.py).
+DELETES_PER_PHASE = 3
+
 # Marks a request whose path parameters a spec link took from an earlier response; the value names
 # the operation that gave them. The coverage report counts these as links followed.
 LINK_HEADER = "X-Cap-Fuzz-Link"
@@ -305,10 +308,15 @@ def _linked_ids(case: AnyCase, run: _Run) -> None:
     if not _is_positive_at(case, ParameterLocation.PATH):
         return  # the id may be the invalid part on purpose
     operation_id = _operation_id(case)
-    if not run.pool.takes_turn(operation_id):
+    budget = (str(meta.phase.name), DELETES_PER_PHASE) if case.method.upper() == "DELETE" else None
+    if not run.pool.takes_turn(operation_id, budget):
         return
     batch = _is_batch_update(case)
-    values = run.pool.draw(operation_id, prefer_items_at=case.operation.path if batch else None)
+    values = run.pool.draw(
+        operation_id,
+        prefer_items_at=case.operation.path if batch else None,
+        oldest=budget is not None,
+    )
     if values is None:
         return
     path.update(values)

@@ -11,10 +11,13 @@ This pool records, after every 2xx, the path parameters each response link of th
 give its target operation, as one consistent set. `map_case` gives every other positive case of an
 operation with path parameters one of those sets (the stateful phase is left to its own chains).
 Only resources this run created or read are named, never a guessed id, so on a real server the
-fuzzer deletes only what it made. A 2xx DELETE retires the sets that named the deleted resource.
+fuzzer deletes only what it made. A 2xx DELETE retires the sets that named the deleted resource,
+and a DELETE gets linked ids for a few cases per phase only: enough to check that deleting works,
+not so many that the resources other operations need (the targets of a group) are all gone.
 
 It also remembers the items a collection (`data` as a list of objects with an `id`) returned, so a
-batch update of that collection can resend items the server knows (see `batch_items`).
+batch update of that collection can resend items the server knows; an item whose resend the
+server refused (a period that has ended, say) is not resent again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ KEEP_PER_OPERATION = 32
 KEEP_COLLECTION_ITEMS = 8
 
 ParamSet = tuple[tuple[str, str], ...]
+# Answers that say the server will not change an item (a rule, not a missing resource or a
+# credential problem): the item is not resent.
+REFUSALS = frozenset({400, 409, 422})
 
 
 def _key(values: dict[str, Any]) -> ParamSet:
@@ -57,9 +63,15 @@ class IdPool:
         self._sources: dict[tuple[str, ParamSet], str] = {}
         self._items: dict[tuple[str, ParamSet], list[dict[str, Any]]] = {}
         self._turns: Counter[str] = Counter()
+        self._spent: Counter[tuple[str, str]] = Counter()
+        # (collection path, item id) the server would not let a batch update change.
+        self._refused: set[tuple[str, str]] = set()
 
     def record(self, case: AnyCase, response: Response) -> None:
-        """Learn from a response: link targets after a 2xx, retirements after a 2xx DELETE."""
+        """Learn from a response: link targets after a 2xx, retirements after a 2xx DELETE, and
+        items a batch update could not change after a 400."""
+        if response.status_code in REFUSALS and case.method.upper() == "PUT":
+            self._refuse(case)
         if not 200 <= response.status_code < 300:
             return
         try:
@@ -85,6 +97,14 @@ class IdPool:
             with self._lock:
                 self._items[key] = data[:KEEP_COLLECTION_ITEMS]
 
+    def _refuse(self, case: AnyCase) -> None:
+        body = case.body
+        if not isinstance(body, list):
+            return
+        ids = {str(item["id"]) for item in body if isinstance(item, dict) and "id" in item}
+        with self._lock:
+            self._refused.update((case.operation.path, item_id) for item_id in ids)
+
     def _add(self, operation_id: str, values: dict[str, Any], source: str) -> None:
         key = _key(values)
         with self._lock:
@@ -104,27 +124,40 @@ class IdPool:
                 for key in [key for key in live if gone <= set(key)]:
                     del live[key]
 
-    def takes_turn(self, operation_id: str) -> bool:
-        """True for every other case of an operation: half keep their generated values."""
+    def takes_turn(self, operation_id: str, budget: tuple[str, int] | None = None) -> bool:
+        """True for every other case of an operation: half keep their generated values.
+
+        `budget` (a phase and a count) caps the turns the operation gets in that phase.
+        """
         with self._lock:
             self._turns[operation_id] += 1
-            return self._turns[operation_id] % 2 == 1
+            if self._turns[operation_id] % 2 == 0:
+                return False
+            if budget is not None:
+                spent = (operation_id, budget[0])
+                if self._spent[spent] >= budget[1]:
+                    return False
+                self._spent[spent] += 1
+            return True
 
     def turn(self, operation_id: str) -> int:
         """How many cases of the operation `takes_turn` has seen: rotates through choices."""
         with self._lock:
             return self._turns[operation_id]
 
-    def draw(self, operation_id: str, prefer_items_at: str | None = None) -> dict[str, Any] | None:
-        """The most recent live set for an operation (preferring ones whose collection at
-        `prefer_items_at` has known items), or None."""
+    def draw(
+        self, operation_id: str, prefer_items_at: str | None = None, oldest: bool = False
+    ) -> dict[str, Any] | None:
+        """A live set for an operation, or None: the most recent ones first (or the oldest, for a
+        DELETE: the newest resources are the ones the next operations build on), preferring
+        sets whose collection at `prefer_items_at` has known items."""
         with self._lock:
             live = self._live.get(operation_id)
             if not live:
                 return None
-            keys = list(reversed(live))
+            keys = list(live) if oldest else list(reversed(live))
             if prefer_items_at is not None:
-                keys.sort(key=lambda key: (prefer_items_at, key) not in self._items)
+                keys.sort(key=lambda key: not self._usable_items(prefer_items_at, key))
             turn = self._turns[operation_id]
             return dict(live[keys[(turn // 2) % len(keys)]])
 
@@ -134,8 +167,13 @@ class IdPool:
             return self._sources.get((operation_id, _key(values)))
 
     def items(self, path: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """Items the collection at `path` listed, less those the server refused to change."""
         with self._lock:
-            return list(self._items.get((path, _key(values)), []))
+            return self._usable_items(path, _key(values))
+
+    def _usable_items(self, path: str, key: ParamSet) -> list[dict[str, Any]]:
+        listed = self._items.get((path, key), [])
+        return [item for item in listed if (path, str(item.get("id"))) not in self._refused]
 
 
 POOL = IdPool()

@@ -334,6 +334,14 @@ def test_pool_takes_every_other_turn_and_rotates_through_live_sets() -> None:
     assert ids.source_of("getItem", {"itemId": 3}) is None
 
 
+def test_pool_caps_the_turns_an_operation_gets_per_phase() -> None:
+    ids = pool.IdPool()
+    coverage = [ids.takes_turn("deleteItem", ("coverage", 2)) for _ in range(8)]
+    fuzzing = [ids.takes_turn("deleteItem", ("fuzzing", 2)) for _ in range(8)]
+    assert coverage.count(True) == 2 and coverage[:3] == [True, False, True]
+    assert fuzzing.count(True) == 2
+
+
 def test_pool_retires_sets_naming_a_deleted_resource_and_stays_bounded() -> None:
     ids = pool.IdPool()
     ids._add("getTarget", {"groupId": 1, "targetId": 5}, "createTargets")
@@ -454,3 +462,21 @@ def test_reports_lose_every_secret_and_issued_token(tmp_path: Path) -> None:
     assert "s3cret-key" not in text and "pass-word" not in text and "Ea-Ds_9" not in text
     assert '\\"accessToken\\":\\"[Filtered]\\"' in text
     assert "by till" in text  # user names are not secrets
+
+
+def test_pool_stops_resending_items_the_server_refused_to_change() -> None:
+    ids = pool.IdPool()
+    path, group = "/v3/items/{groupId}/parts", {"groupId": 1}
+    ids._items[(path, pool._key(group))] = [{"id": 7, "state": "ENDED"}, {"id": 8}]
+    refused = SimpleNamespace(
+        method="PUT",
+        body=[{"id": 7, "state": "ENDED"}],
+        operation=SimpleNamespace(path=path),
+    )
+    ids.record(cast(Any, refused), cast(Any, SimpleNamespace(status_code=400)))
+    assert ids.items(path, group) == [{"id": 8}]
+    # A missing resource or a credential problem says nothing about the item.
+    other = SimpleNamespace(**{**vars(refused), "body": [{"id": 8}]})
+    for status in (401, 404):
+        ids.record(cast(Any, other), cast(Any, SimpleNamespace(status_code=status)))
+    assert ids.items(path, group) == [{"id": 8}]
