@@ -11,6 +11,10 @@ PY := $(VENV)/bin/python
 PYENV := PYTHONPATH=.:generated/client:generated/models
 REDOCLY := node_modules/.bin/redocly
 
+# Test processes (pytest-xdist): one per core; the slow end-to-end tests dominate, and work
+# stealing keeps both cores busy until the last one ends.
+PYTEST_WORKERS ?= -n auto --dist worksteal
+
 HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= sandbox.db
@@ -72,7 +76,7 @@ test: setup check lint typecheck ## Everything CI runs: drift check, lint, types
 	@$(PYENV) $(PY) -m publishing breaking --against-latest-tag
 	@bash publishing/ensure_chromium.sh
 	@echo "==> pytest"
-	@$(PYENV) $(PY) -m pytest
+	@$(PYENV) $(PY) -m pytest $(PYTEST_WORKERS)
 
 test-fast: setup ## Only the fast unit tests (no server processes)
 	@$(PYENV) $(PY) -m pytest -m "not slow"

@@ -118,7 +118,8 @@ def _make_is_bare(repo: Path) -> bool:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
+    # `python -m bench` hands every script the same options; the others' are not ours.
+    args, _ = parser.parse_known_args(argv)
 
     python = str(ROOT / ".venv" / "bin" / "python")
     bin_dir = str(ROOT / ".venv" / "bin")
