@@ -1,4 +1,5 @@
-"""The date-sensitive sandbox and client tests pass whatever the date: run them at two far dates.
+"""The date-sensitive sandbox, client and fuzzing tests pass whatever the date: run them at two
+far dates.
 
 Each run is a pytest subprocess with CAP_TEST_NOW set (tests/clock.py): its sandboxes start
 their clocks there and its tests write their dates relative to it.
@@ -26,7 +27,7 @@ DATE_SENSITIVE = [
     "tests/sandbox/test_sandbox_materialized.py",
     "tests/sandbox/test_sandbox_user_progress.py",
     "tests/sandbox/test_sandbox_clock.py::test_seeded_demo_periods_surround_the_clocks_day",
-    "tests/sandbox/test_sandbox_schemathesis.py::test_schemathesis_finds_nothing",
+    "tests/conformance/test_lane.py::test_sandbox_conforms_to_the_spec",
     "tests/client/test_sdk_sandbox.py::test_target_periods",
 ]
 # Only a bound on a hung run.
