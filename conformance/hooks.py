@@ -311,17 +311,16 @@ def _linked_ids(case: AnyCase, run: _Run) -> None:
     budget = (str(meta.phase.name), DELETES_PER_PHASE) if case.method.upper() == "DELETE" else None
     if not run.pool.takes_turn(operation_id, budget):
         return
-    batch = _is_batch_update(case)
-    values = run.pool.draw(
-        operation_id,
-        prefer_items_at=case.operation.path if batch else None,
-        oldest=budget is not None,
-    )
-    if values is None:
-        return
-    path.update(values)
-    if batch:
-        _resend_known_items(case, run)
+    values = None
+    if _is_batch_update(case):
+        values = run.pool.draw_collection(operation_id, case.operation.path)
+        if values is not None:
+            path.update(values)
+            _resend_known_items(case, run)
+            return
+    values = run.pool.draw(operation_id, oldest=budget is not None)
+    if values is not None:
+        path.update(values)
 
 
 def _is_batch_update(case: AnyCase) -> bool:

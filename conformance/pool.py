@@ -66,6 +66,8 @@ class IdPool:
         self._spent: Counter[tuple[str, str]] = Counter()
         # (collection path, item id) the server would not let a batch update change.
         self._refused: set[tuple[str, str]] = set()
+        # Path parameters of deleted resources.
+        self._gone: list[set[tuple[str, str]]] = []
 
     def record(self, case: AnyCase, response: Response) -> None:
         """Learn from a response: link targets after a 2xx, retirements after a 2xx DELETE, and
@@ -120,9 +122,13 @@ class IdPool:
             return
         gone = set(_key(deleted))
         with self._lock:
+            self._gone.append(gone)
             for live in self._live.values():
                 for key in [key for key in live if gone <= set(key)]:
                     del live[key]
+
+    def _is_gone(self, key: ParamSet) -> bool:
+        return any(gone <= set(key) for gone in self._gone)
 
     def takes_turn(self, operation_id: str, budget: tuple[str, int] | None = None) -> bool:
         """True for every other case of an operation: half keep their generated values.
@@ -145,21 +151,29 @@ class IdPool:
         with self._lock:
             return self._turns[operation_id]
 
-    def draw(
-        self, operation_id: str, prefer_items_at: str | None = None, oldest: bool = False
-    ) -> dict[str, Any] | None:
+    def draw(self, operation_id: str, oldest: bool = False) -> dict[str, Any] | None:
         """A live set for an operation, or None: the most recent ones first (or the oldest, for a
-        DELETE: the newest resources are the ones the next operations build on), preferring
-        sets whose collection at `prefer_items_at` has known items."""
+        DELETE: the newest resources are the ones the next operations build on)."""
         with self._lock:
             live = self._live.get(operation_id)
             if not live:
                 return None
             keys = list(live) if oldest else list(reversed(live))
-            if prefer_items_at is not None:
-                keys.sort(key=lambda key: not self._usable_items(prefer_items_at, key))
             turn = self._turns[operation_id]
             return dict(live[keys[(turn // 2) % len(keys)]])
+
+    def draw_collection(self, operation_id: str, path: str) -> dict[str, Any] | None:
+        """Path parameters of a collection at `path` that still has items worth resending."""
+        with self._lock:
+            keys = [
+                key
+                for (at, key) in self._items
+                if at == path and not self._is_gone(key) and self._usable_items(path, key)
+            ]
+            if not keys:
+                return None
+            turn = self._turns[operation_id]
+            return dict(keys[(turn // 2) % len(keys)])
 
     def source_of(self, operation_id: str, values: dict[str, Any]) -> str | None:
         """The operation whose response a link took these path parameters from, if any."""
