@@ -146,7 +146,7 @@ def build_command(options: FuzzOptions) -> list[str]:
     command = [
         sys.executable,
         "-m",
-        "schemathesis.cli",
+        "conformance.st",
         "--config-file",
         str(CONFIG),
         "run",
