@@ -10,8 +10,9 @@ together.
 This pool records, after every 2xx, the path parameters each response link of the operation would
 give its target operation, as one consistent set. `map_case` gives every other positive case of an
 operation with path parameters one of those sets (the stateful phase is left to its own chains).
-Only resources this run created or read are named, never a guessed id, so on a real server the
-fuzzer deletes only what it made. A 2xx DELETE retires the sets that named the deleted resource,
+Only ids from responses to this run's own requests are named, never a guessed one (schemathesis's
+own pool is less choosy: it reuses any id a response listed). A 2xx DELETE retires the sets that
+named the deleted resource,
 and a DELETE gets linked ids for a few cases per phase only: enough to check that deleting works,
 not so many that the resources other operations need (the targets of a group) are all gone.
 
