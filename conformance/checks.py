@@ -61,11 +61,6 @@ def _is_negative(case: AnyCase) -> bool:
     return meta is not None and meta.generation.mode.is_negative
 
 
-def _operation_id(operation: AnyOperation) -> str | None:
-    value = operation.definition.raw.get("operationId")
-    return value if isinstance(value, str) else None
-
-
 def _send(
     ctx: CheckContext,
     parent: AnyCase,
@@ -101,7 +96,7 @@ def _send(
 
 def _read_operation(operation: AnyOperation) -> AnyOperation | None:
     schema = operation.schema
-    target = READ_BACK.get(_operation_id(operation) or "")
+    target = READ_BACK.get(links.operation_id(operation))
     try:
         if target is not None:
             found: AnyOperation = schema.find_operation_by_id(target)

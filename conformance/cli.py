@@ -90,9 +90,9 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
         "--max-duration",
         type=_positive_float,
         metavar="SECONDS",
-        help="hard cap on the testing time, counted from the first request (start-up is not "
-        "counted); at the cap the run stops cleanly, writes its reports and is reported as "
-        "partial; it passes if nothing failed in the part that ran (default: no cap)",
+        help="hard cap on the run's wall-clock time; at the cap the run stops cleanly, writes "
+        "its reports and is reported as partial; it passes if nothing failed in the part that "
+        "ran (default: no cap)",
     )
     group.add_argument(
         "--workers",

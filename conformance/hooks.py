@@ -42,6 +42,7 @@ from conformance.credentials import (
     basic_header,
     from_env,
 )
+from conformance.links import operation_id
 from conformance.pool import IdPool
 
 if TYPE_CHECKING:
@@ -170,9 +171,13 @@ class CapillaryAuth:
         return _Token(value, self._clock() + max(ttl, 1) * TOKEN_REFRESH_FRACTION)
 
     def get(self, case: AnyCase, context: AuthContext) -> str | _Token:
+        return self.first(context.operation)
+
+    def first(self, operation: AnyOperation) -> str | _Token:
+        """The Basic header, or a freshly fetched token."""
         if self.identity.scheme == "basic":
             return basic_header(self.identity.username, self.identity.password)
-        return self.new_token(context.operation)
+        return self.new_token(operation)
 
     def set(self, case: AnyCase, data: str | _Token, context: AuthContext) -> None:
         # The caching wrapper hands the same data to every operation; public ones get none of it.
@@ -201,11 +206,7 @@ class Credentials:
     def headers(self, operation: AnyOperation) -> dict[str, str]:
         with self._lock:
             if self._data is None:
-                if self._auth.identity.scheme == "basic":
-                    identity = self._auth.identity
-                    self._data = basic_header(identity.username, identity.password)
-                else:
-                    self._data = self._auth.new_token(operation)
+                self._data = self._auth.first(operation)
             data = self._data
         return self._auth.header(data, operation)
 
@@ -307,18 +308,17 @@ def _linked_ids(case: AnyCase, run: _Run) -> None:
         return  # the stateful phase follows the links itself
     if not _is_positive_at(case, ParameterLocation.PATH):
         return  # the id may be the invalid part on purpose
-    operation_id = _operation_id(case)
+    key = operation_id(case.operation)
     budget = (str(meta.phase.name), DELETES_PER_PHASE) if case.method.upper() == "DELETE" else None
-    if not run.pool.takes_turn(operation_id, budget):
+    if not run.pool.takes_turn(key, budget):
         return
-    values = None
     if _is_batch_update(case):
-        values = run.pool.draw_collection(operation_id, case.operation.path)
+        values = run.pool.draw_collection(key, case.operation.path)
         if values is not None:
             path.update(values)
             _resend_known_items(case, run)
             return
-    values = run.pool.draw(operation_id, oldest=budget is not None)
+    values = run.pool.draw(key, oldest=budget is not None)
     if values is not None:
         path.update(values)
 
@@ -340,7 +340,7 @@ def _resend_known_items(case: AnyCase, run: _Run) -> None:
     generated = original[0] if original else None
     if not known or not isinstance(generated, dict):
         return
-    item = known[run.pool.turn(_operation_id(case)) // 2 % len(known)]
+    item = known[run.pool.turn(operation_id(case.operation)) // 2 % len(known)]
     case.body = [{**generated, **{k: v for k, v in item.items() if k in generated}}]
     if not generation.conforms(case):
         case.body = original
@@ -349,17 +349,12 @@ def _resend_known_items(case: AnyCase, run: _Run) -> None:
 def _real_token_request(case: AnyCase, run: _Run) -> None:
     """Every other valid token request sends the real key and secret, when the run has them."""
     identity = run.primary
-    if _operation_id(case) != TOKEN_OPERATION_ID or not (identity.key and identity.secret):
+    if operation_id(case.operation) != TOKEN_OPERATION_ID or not (identity.key and identity.secret):
         return
     if not _is_positive_at(case, ParameterLocation.BODY) or not isinstance(case.body, dict):
         return
     if run.pool.takes_turn(TOKEN_OPERATION_ID):
         case.body = {**case.body, "key": identity.key, "secret": identity.secret}
-
-
-def _operation_id(case: AnyCase) -> str:
-    value = case.operation.definition.raw.get("operationId")
-    return value if isinstance(value, str) else case.operation.label
 
 
 @schemathesis.hook
@@ -394,7 +389,7 @@ def before_call(context: Any, case: AnyCase, kwargs: dict[str, Any]) -> None:
         raise RuntimeError(f"read-only mode refused to send {case.method} {case.path}")
     run = _run(case.operation.schema)
     if run is not None and case.path_parameters:
-        source = run.pool.source_of(_operation_id(case), dict(case.path_parameters))
+        source = run.pool.source_of(operation_id(case.operation), dict(case.path_parameters))
         if source is not None:
             case.headers[LINK_HEADER] = source
 

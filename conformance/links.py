@@ -26,6 +26,12 @@ class Link:
     parameters: dict[str, Any]
 
 
+def operation_id(operation: AnyOperation) -> str:
+    """The operation's operationId, or its label (`GET /path`) where the spec gives none."""
+    value = operation.definition.raw.get("operationId")
+    return value if isinstance(value, str) else operation.label
+
+
 def pointer(document: Any, path: str) -> Any:
     """The node at a JSON pointer (`/data/0/id`), or None when the document has no such node."""
     node = document

@@ -11,10 +11,10 @@ This pool records, after every 2xx, the path parameters each response link of th
 give its target operation, as one consistent set. `map_case` gives every other positive case of an
 operation with path parameters one of those sets (the stateful phase is left to its own chains).
 Only ids from responses to this run's own requests are named, never a guessed one (schemathesis's
-own pool is less choosy: it reuses any id a response listed). A 2xx DELETE retires the sets that
-named the deleted resource,
-and a DELETE gets linked ids for a few cases per phase only: enough to check that deleting works,
-not so many that the resources other operations need (the targets of a group) are all gone.
+own pool is less choosy: it reuses any id a response listed). A 2xx DELETE retires the sets and
+collections that named the deleted resource, and a DELETE gets linked ids for a few cases per
+phase only: enough to check that deleting works, not so many that the resources other operations
+need (the targets of a group) are all gone.
 
 It also remembers the items a collection (`data` as a list of objects with an `id`) returned, so a
 batch update of that collection can resend items the server knows; an item whose resend the
@@ -27,7 +27,7 @@ import threading
 from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from conformance.links import path_values, response_links
+from conformance.links import operation_id, path_values, response_links
 
 if TYPE_CHECKING:
     from schemathesis import Response
@@ -49,11 +49,6 @@ def _key(values: dict[str, Any]) -> ParamSet:
     return tuple(sorted((name, str(value)) for name, value in values.items()))
 
 
-def _operation_id(case: AnyCase) -> str:
-    value = case.operation.definition.raw.get("operationId")
-    return value if isinstance(value, str) else case.operation.label
-
-
 class IdPool:
     """Path-parameter sets from links, per target operation, and collection items per path."""
 
@@ -67,8 +62,6 @@ class IdPool:
         self._spent: Counter[tuple[str, str]] = Counter()
         # (collection path, item id) the server would not let a batch update change.
         self._refused: set[tuple[str, str]] = set()
-        # Path parameters of deleted resources.
-        self._gone: list[set[tuple[str, str]]] = []
 
     def record(self, case: AnyCase, response: Response) -> None:
         """Learn from a response: link targets after a 2xx, retirements after a 2xx DELETE, and
@@ -93,7 +86,7 @@ class IdPool:
                 continue
             values = path_values(link, target, case, body)
             if values is not None:
-                self._add(link.operation_id, values, _operation_id(case))
+                self._add(link.operation_id, values, operation_id(case.operation))
         data = body.get("data") if isinstance(body, dict) else None
         if isinstance(data, list) and data and all(isinstance(i, dict) and "id" in i for i in data):
             key = (operation.path, _key(dict(case.path_parameters or {})))
@@ -123,13 +116,11 @@ class IdPool:
             return
         gone = set(_key(deleted))
         with self._lock:
-            self._gone.append(gone)
             for live in self._live.values():
                 for key in [key for key in live if gone <= set(key)]:
                     del live[key]
-
-    def _is_gone(self, key: ParamSet) -> bool:
-        return any(gone <= set(key) for gone in self._gone)
+            for collection in [c for c in self._items if gone <= set(c[1])]:
+                del self._items[collection]
 
     def takes_turn(self, operation_id: str, budget: tuple[str, int] | None = None) -> bool:
         """True for every other case of an operation: half keep their generated values.
@@ -167,9 +158,7 @@ class IdPool:
         """Path parameters of a collection at `path` that still has items worth resending."""
         with self._lock:
             keys = [
-                key
-                for (at, key) in self._items
-                if at == path and not self._is_gone(key) and self._usable_items(path, key)
+                key for (at, key) in self._items if at == path and self._usable_items(path, key)
             ]
             if not keys:
                 return None

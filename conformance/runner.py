@@ -41,10 +41,6 @@ DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_WORKERS = "1"
 # After SIGINT, schemathesis finishes the request in flight and writes its reports.
 INTERRUPT_GRACE_SECONDS = 30.0
-INTERRUPT_RESEND_SECONDS = 5.0
-# --max-duration counts testing time; loading the spec and probing the server come first.
-STARTUP_ALLOWANCE_SECONDS = 60.0
-POLL_SECONDS = 0.1
 INTERRUPTED_EXIT = 130
 
 
@@ -194,45 +190,19 @@ def build_env(options: FuzzOptions, base: Mapping[str, str] | None = None) -> di
     return env
 
 
-def _started(cassette: Path) -> bool:
-    """Whether schemathesis has recorded its first request (it writes the cassette as it goes)."""
+def _wait(process: subprocess.Popen[bytes], max_duration: float | None) -> bool:
+    """Wait for the run; past the cap interrupt it, then kill it. True if it was interrupted."""
     try:
-        return cassette.stat().st_size > 0
-    except OSError:
-        return False
-
-
-def _wait(process: subprocess.Popen[bytes], max_duration: float | None, cassette: Path) -> bool:
-    """Wait for the run; past the cap interrupt it, then kill it. True if it was interrupted.
-
-    The cap counts from the first recorded request: a SIGINT that arrives while schemathesis is
-    still starting (loading the spec, probing) can be lost, and start-up is not the testing the
-    user budgeted for. A start-up longer than STARTUP_ALLOWANCE_SECONDS starts the cap anyway.
-    """
-    if max_duration is None:
-        process.wait()
-        return False
-    deadline = time.monotonic() + STARTUP_ALLOWANCE_SECONDS + max_duration
-    while process.poll() is None and not _started(cassette) and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-    deadline = min(deadline, time.monotonic() + max_duration)
-    try:
-        process.wait(timeout=max(deadline - time.monotonic(), 0.0))
+        process.wait(timeout=max_duration)
         return False
     except subprocess.TimeoutExpired:
         pass
-    # Schemathesis stops cleanly on SIGINT and writes its reports; one sent while it could not
-    # act on it is sent again.
-    stop_by = time.monotonic() + INTERRUPT_GRACE_SECONDS
-    while time.monotonic() < stop_by:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=min(INTERRUPT_RESEND_SECONDS, stop_by - time.monotonic()))
-            return True
-        except subprocess.TimeoutExpired:
-            continue
-    process.kill()
-    process.wait(timeout=INTERRUPT_GRACE_SECONDS)
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=INTERRUPT_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=INTERRUPT_GRACE_SECONDS)
     return True
 
 
@@ -263,7 +233,7 @@ def run(
                 stderr=subprocess.STDOUT if sink is not None else None,
             )
         )
-        interrupted = _wait(process, options.max_duration, cassette)
+        interrupted = _wait(process, options.max_duration)
     elapsed = time.monotonic() - started
     redact.redact_files((junit, cassette, json_report), os.environ if env is None else env)
     return collect(options, process.returncode, elapsed, interrupted)
