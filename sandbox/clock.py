@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+from sandbox.timefmt import EPOCH
+
 Clock = Callable[[], int]
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def system_clock() -> int:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from sandbox.clock import EPOCH, parse_start
+from sandbox.clock import parse_start
+from sandbox.timefmt import EPOCH
 
 ENV = "CAP_TEST_NOW"
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.clock import EPOCH, parse_start, starting_at
-from sandbox.timefmt import DAY_MS, iso_seconds
+from sandbox.clock import parse_start, starting_at
+from sandbox.timefmt import DAY_MS, EPOCH, iso_seconds
 from tests.clock import FakeClock, now_ms
 from tests.sandbox.inprocess import inprocess_sandbox
 from tests.sandbox.sandbox_samples import group
